@@ -1,0 +1,2 @@
+//! medsign umbrella (being written).
+pub use apdu;
