@@ -1,0 +1,398 @@
+//! Recording exchanges for logs and tests, and playing them back.
+
+use crate::{Transport, TransportError};
+
+/// Instructions whose command data is a secret: VERIFY (`20`), CHANGE REFERENCE DATA
+/// (`24`), RESET RETRY COUNTER (`2C`). Their data never enters a trace or a Debug string.
+pub(crate) const fn carries_secret(ins: u8) -> bool {
+    matches!(ins, 0x20 | 0x21 | 0x24 | 0x2C)
+}
+
+pub(crate) struct HexBytes<'a>(pub &'a [u8]);
+
+impl core::fmt::Debug for HexBytes<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02X}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One command and the card's answer, as recorded.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The command as sent, with secret data replaced by `*` bytes (see [`Exchange::redacted`]).
+    pub command: Vec<u8>,
+    /// Whether the command's data was a secret and was replaced.
+    pub redacted: bool,
+    /// The raw response (data and status word).
+    pub response: Vec<u8>,
+}
+
+impl core::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("command", &HexBytes(&self.command))
+            .field("response_len", &self.response.len())
+            .finish()
+    }
+}
+
+impl Exchange {
+    /// The instruction byte of the command.
+    pub fn ins(&self) -> Option<u8> {
+        self.command.get(1).copied()
+    }
+
+    /// The response's status word.
+    pub fn status(&self) -> Option<crate::StatusWord> {
+        match self.response.as_slice() {
+            [.., a, b] => Some(crate::StatusWord::from_bytes(*a, *b)),
+            _ => None,
+        }
+    }
+}
+
+/// Replaces the data field of a secret-bearing command with `2A` (`*`) bytes, keeping
+/// the header and length fields so the trace still shows the command's shape.
+fn redact(command: &[u8]) -> (Vec<u8>, bool) {
+    let Some(&ins) = command.get(1) else {
+        return (command.to_vec(), false);
+    };
+    if !carries_secret(ins) || command.len() <= 5 {
+        return (command.to_vec(), false);
+    }
+    let mut out = command.to_vec();
+    match crate::Command::parse(command) {
+        Ok((cmd, mode)) => {
+            let header = match mode {
+                crate::LengthMode::Short => 5,
+                crate::LengthMode::Extended => 7,
+            };
+            let end = (header + cmd.data().len()).min(out.len());
+            if let Some(data) = out.get_mut(header..end) {
+                data.fill(b'*');
+            }
+        }
+        // Unparseable: hide everything after the header.
+        Err(_) => {
+            if let Some(data) = out.get_mut(4..) {
+                data.fill(b'*');
+            }
+        }
+    }
+    (out, true)
+}
+
+/// A recorded sequence of exchanges.
+///
+/// The text form is one line per message, `> ` for a command and `< ` for a response,
+/// in hex (spaces allowed), `#` comments; redacted bytes print as `**`:
+///
+/// ```text
+/// > 00A4040C0A D392F000260100000001
+/// < 9000
+/// > 00200080 04 ********
+/// < 63C2
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// The exchanges in order.
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Trace {
+    /// Number of exchanges.
+    pub fn len(&self) -> usize {
+        self.exchanges.len()
+    }
+
+    /// Whether nothing was exchanged.
+    pub fn is_empty(&self) -> bool {
+        self.exchanges.is_empty()
+    }
+
+    /// How many commands had instruction `ins` (e.g. `0xB0` READ BINARY, `0x20` VERIFY).
+    pub fn count_ins(&self, ins: u8) -> usize {
+        self.exchanges
+            .iter()
+            .filter(|e| e.ins() == Some(ins))
+            .count()
+    }
+
+    /// The text form (see the type's docs).
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for e in &self.exchanges {
+            s.push_str("> ");
+            push_hex(&mut s, &e.command, e.redacted);
+            s.push_str("\n< ");
+            push_hex(&mut s, &e.response, false);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Parses the text form.
+    pub fn parse(text: &str) -> Result<Self, crate::Error> {
+        let mut exchanges = Vec::new();
+        let mut pending: Option<(Vec<u8>, bool)> = None;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let bad = || crate::Error::MalformedTrace { line: n + 1 };
+            if let Some(hex) = line.strip_prefix('>') {
+                if pending.is_some() {
+                    return Err(bad());
+                }
+                let redacted = hex.contains('*');
+                pending = Some((parse_hex(hex).ok_or_else(bad)?, redacted));
+            } else if let Some(hex) = line.strip_prefix('<') {
+                let (command, redacted) = pending.take().ok_or_else(bad)?;
+                let response = parse_hex(hex).ok_or_else(bad)?;
+                exchanges.push(Exchange {
+                    command,
+                    redacted,
+                    response,
+                });
+            } else {
+                return Err(bad());
+            }
+        }
+        if pending.is_some() {
+            return Err(crate::Error::MalformedTrace {
+                line: text.lines().count(),
+            });
+        }
+        Ok(Self { exchanges })
+    }
+}
+
+fn push_hex(s: &mut String, bytes: &[u8], redacted: bool) {
+    use core::fmt::Write as _;
+    let secret_from = if redacted {
+        bytes.iter().position(|&b| b == b'*').unwrap_or(bytes.len())
+    } else {
+        bytes.len()
+    };
+    for (i, b) in bytes.iter().enumerate() {
+        if i >= secret_from && *b == b'*' {
+            s.push_str("**");
+        } else {
+            let _ = write!(s, "{b:02X}");
+        }
+    }
+}
+
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|pair| match pair {
+            ['*', '*'] => Some(b'*'),
+            [a, b] => Some((a.to_digit(16)? * 16 + b.to_digit(16)?) as u8),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A transport that records every exchange of the transport it wraps, secrets redacted.
+///
+/// ```
+/// use apdu::{Command, ReplayTransport, Trace, TraceTransport, transmit};
+///
+/// let card = ReplayTransport::new(Trace::parse("> 00200080 04 31323334\n< 63C2\n")?);
+/// let mut traced = TraceTransport::new(card);
+/// let verify = Command::new(0x00, 0x20, 0x00, 0x80).with_data(b"1234".to_vec());
+/// let answer = transmit(&mut traced, &verify)?;
+/// assert_eq!(answer.sw.tries_left(), Some(2));
+/// // The PIN never reaches the trace.
+/// assert_eq!(traced.trace().to_text(), "> 0020008004********\n< 63C2\n");
+/// # Ok::<(), apdu::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TraceTransport<T> {
+    inner: T,
+    trace: Trace,
+}
+
+impl<T: Transport> TraceTransport<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T) -> Self {
+        Self {
+            inner,
+            trace: Trace::default(),
+        }
+    }
+
+    /// What has been exchanged so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Forgets what was recorded (e.g. between the steps a test counts).
+    pub fn clear(&mut self) {
+        self.trace.exchanges.clear();
+    }
+
+    /// The wrapped transport.
+    pub fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// Unwraps into the transport and the trace.
+    pub fn into_parts(self) -> (T, Trace) {
+        (self.inner, self.trace)
+    }
+}
+
+impl<T: Transport> Transport for TraceTransport<T> {
+    fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let response = self.inner.transmit_raw(command)?;
+        let (command, redacted) = redact(command);
+        self.trace.exchanges.push(Exchange {
+            command,
+            redacted,
+            response: response.clone(),
+        });
+        Ok(response)
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.inner.supports_extended_length()
+    }
+}
+
+/// A transport that plays a recorded [`Trace`] back: each command sent must equal the
+/// recorded one (redacted bytes match anything), and gets the recorded response.
+#[derive(Debug)]
+pub struct ReplayTransport {
+    trace: Trace,
+    next: usize,
+    extended: bool,
+}
+
+impl ReplayTransport {
+    /// Plays `trace` back.
+    pub fn new(trace: Trace) -> Self {
+        Self {
+            trace,
+            next: 0,
+            extended: false,
+        }
+    }
+
+    /// Makes the transport claim (or not) extended-length support.
+    pub fn with_extended_length(mut self, extended: bool) -> Self {
+        self.extended = extended;
+        self
+    }
+
+    /// Whether every recorded exchange has been played.
+    pub fn is_finished(&self) -> bool {
+        self.next == self.trace.len()
+    }
+}
+
+impl Transport for ReplayTransport {
+    fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let index = self.next;
+        let recorded = self
+            .trace
+            .exchanges
+            .get(index)
+            .ok_or(TransportError::ReplayExhausted(index))?;
+        let matches = recorded.command.len() == command.len()
+            && recorded
+                .command
+                .iter()
+                .zip(command)
+                .all(|(r, c)| (recorded.redacted && *r == b'*') || r == c);
+        if !matches {
+            let mut expected = String::new();
+            push_hex(&mut expected, &recorded.command, recorded.redacted);
+            let (sent, redacted) = redact(command);
+            let mut got = String::new();
+            push_hex(&mut got, &sent, redacted);
+            return Err(TransportError::ReplayMismatch {
+                index,
+                expected,
+                got,
+            });
+        }
+        self.next += 1;
+        Ok(recorded.response.clone())
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.extended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_reference_data_is_redacted_too() {
+        let (cmd, red) = redact(&[0x00, 0x24, 0x01, 0x80, 0x04, b'1', b'2', b'3', b'4']);
+        assert!(red);
+        assert_eq!(
+            cmd,
+            vec![0x00, 0x24, 0x01, 0x80, 0x04, b'*', b'*', b'*', b'*']
+        );
+    }
+
+    #[test]
+    fn verify_without_data_is_not_redacted() {
+        let (cmd, red) = redact(&[0x00, 0x20, 0x00, 0x80]);
+        assert!(!red);
+        assert_eq!(cmd, vec![0x00, 0x20, 0x00, 0x80]);
+    }
+
+    #[test]
+    fn trace_text_round_trips() {
+        let text = "> 00A4040C0AD392F000260100000001\n< 9000\n> 0020008004********\n< 63C2\n";
+        let trace = Trace::parse(text).unwrap();
+        assert_eq!(trace.to_text(), text);
+        assert_eq!(trace.count_ins(0x20), 1);
+        assert_eq!(trace.exchanges[1].status(), Some(crate::StatusWord(0x63C2)));
+    }
+
+    #[test]
+    fn malformed_trace_names_the_line() {
+        assert!(matches!(
+            Trace::parse("> 00A4\n> 00B0\n"),
+            Err(crate::Error::MalformedTrace { line: 2 })
+        ));
+        assert!(matches!(
+            Trace::parse("< 9000"),
+            Err(crate::Error::MalformedTrace { line: 1 })
+        ));
+        assert!(matches!(
+            Trace::parse("> 0ZZ0\n< 9000"),
+            Err(crate::Error::MalformedTrace { line: 1 })
+        ));
+    }
+
+    #[test]
+    fn replay_refuses_an_unexpected_command() {
+        let mut t = ReplayTransport::new(Trace::parse("> 00B00000 00\n< 9000\n").unwrap());
+        let err = t.transmit_raw(&[0x00, 0xB0, 0x00, 0x01, 0x00]).unwrap_err();
+        assert!(matches!(
+            err,
+            TransportError::ReplayMismatch { index: 0, .. }
+        ));
+        assert!(t.transmit_raw(&[0x00, 0xB0, 0x00, 0x00, 0x00]).is_ok());
+        assert!(matches!(
+            t.transmit_raw(&[0x00, 0xB0, 0x00, 0x00, 0x00]),
+            Err(TransportError::ReplayExhausted(1))
+        ));
+    }
+}

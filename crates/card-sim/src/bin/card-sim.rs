@@ -1,0 +1,61 @@
+//! `card-sim`: serve a virtual card to pcscd through vpcd.
+
+use std::process::ExitCode;
+
+use card_sim::{MinimalCard, VirtualCard, vpcd};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "card-sim", version, about = "Virtual My Number and HPKI cards")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Connect to vpcd (pcscd's virtual reader) and serve a card until pcscd goes away.
+    Vpcd {
+        /// Which card to insert.
+        #[arg(long, value_enum)]
+        card: CardKind,
+        /// vpcd's card-side host.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// vpcd's card-side port.
+        #[arg(long, default_value_t = vpcd::DEFAULT_PORT)]
+        port: u16,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CardKind {
+    /// A card that only answers SELECT for the JPKI and HPKI application ids.
+    Minimal,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Vpcd { card, host, port } => {
+            let mut card: Box<dyn VirtualCard> = match card {
+                CardKind::Minimal => Box::new(MinimalCard::new(vec![
+                    vec![0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
+                    vec![
+                        0xE8, 0x28, 0xBD, 0x08, 0x0F, 0xA0, 0x00, 0x00, 0x03, 0x91, 0x00, 0x00,
+                        0x00, 0x00, 0x00, 0x01,
+                    ],
+                ])),
+            };
+            let addr = format!("{host}:{port}");
+            eprintln!("card-sim: serving the card on vpcd at {addr}");
+            match vpcd::serve(card.as_mut(), addr.as_str()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("card-sim: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
