@@ -20,7 +20,7 @@ pub use crate::{
     response::Response,
     status::StatusWord,
     tlv::{Tag, TagClass, Tlv, TlvIter},
-    trace::{Exchange, ReplayTransport, Trace, TraceTransport},
+    trace::{Exchange, Redaction, ReplayTransport, Trace, TraceTransport},
     transport::{Transport, TransportError, transmit},
 };
 

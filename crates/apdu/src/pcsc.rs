@@ -148,6 +148,11 @@ impl PcscTransport {
 fn transmit(card: &pcsc::Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut buf = vec![0u8; MAX_RESPONSE];
     let answer = card.transmit(command, &mut buf).map_err(map_err)?;
+    // pcscd answers a card pulled mid-command (vpcd's virtual card too) with zero bytes
+    // rather than SCARD_W_REMOVED_CARD: no status word means no card.
+    if answer.is_empty() {
+        return Err(TransportError::CardRemoved);
+    }
     Ok(answer.to_vec())
 }
 

@@ -128,7 +128,7 @@ impl Trace {
             s.push_str("> ");
             push_hex(&mut s, &e.command, e.redacted);
             s.push_str("\n< ");
-            push_hex(&mut s, &e.response, false);
+            push_response_hex(&mut s, &e.response);
             s.push('\n');
         }
         s
@@ -187,6 +187,24 @@ fn push_hex(s: &mut String, bytes: &[u8], redacted: bool) {
     }
 }
 
+/// Responses print redacted data bytes as `**`; a real `2A` data byte is only ever
+/// ambiguous inside a redacted run, which is all `2A` by construction.
+fn push_response_hex(s: &mut String, bytes: &[u8]) {
+    use core::fmt::Write as _;
+    let data_len = bytes.len().saturating_sub(2);
+    let (data, sw) = bytes.split_at(data_len);
+    if !data.is_empty() && data.iter().all(|&b| b == b'*') {
+        s.push_str(&"**".repeat(data.len()));
+    } else {
+        for b in data {
+            let _ = write!(s, "{b:02X}");
+        }
+    }
+    for b in sw {
+        let _ = write!(s, "{b:02X}");
+    }
+}
+
 fn parse_hex(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     if !digits.len().is_multiple_of(2) {
@@ -220,15 +238,71 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 pub struct TraceTransport<T> {
     inner: T,
     trace: Trace,
+    redaction: Redaction,
+    /// The application selected last by AID, and the EF selected last by id, so that
+    /// responses from files holding personal data can be recognised.
+    selected_aid: Vec<u8>,
+    selected_ef: Option<[u8; 2]>,
 }
+
+/// What a [`TraceTransport`] keeps out of its trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Redaction {
+    /// PINs (the data of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER) and the
+    /// response data that is personal data: everything read from the My Number Card's
+    /// text applications (AIDs `D3 92 10 00 31 …`: the My Number, the basic four items)
+    /// and the JPKI signature certificate (EF `0001` of the JPKI AP), which carries the
+    /// basic four items. Redacted response bytes are recorded as `*` (`**` in text), so
+    /// lengths and status words stay visible. The default.
+    #[default]
+    PersonalData,
+    /// PINs only: for recording replay fixtures from fictitious test cards.
+    SecretsOnly,
+}
+
+/// The My Number Card's text applications (券面事項入力補助AP, 券面事項確認AP, 住基AP …).
+const TEXT_AP_PREFIX: [u8; 5] = [0xD3, 0x92, 0x10, 0x00, 0x31];
+const JPKI_AP: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+const JPKI_SIGNATURE_CERTIFICATE: [u8; 2] = [0x00, 0x01];
 
 impl<T: Transport> TraceTransport<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
+        Self::with_redaction(inner, Redaction::default())
+    }
+
+    /// Wraps `inner`, keeping `redaction` out of the trace.
+    pub fn with_redaction(inner: T, redaction: Redaction) -> Self {
         Self {
             inner,
             trace: Trace::default(),
+            redaction,
+            selected_aid: Vec::new(),
+            selected_ef: None,
         }
+    }
+
+    /// Whether the response to `command` is personal data under the current selection,
+    /// updating the selection from `command`.
+    fn response_is_personal(&mut self, command: &[u8], success: bool) -> bool {
+        if let Ok((cmd, _)) = crate::Command::parse(command) {
+            if cmd.ins == 0xA4 && success {
+                match cmd.p1 {
+                    0x04 => {
+                        self.selected_aid = cmd.data().to_vec();
+                        self.selected_ef = None;
+                    }
+                    0x02 | 0x00 => self.selected_ef = <[u8; 2]>::try_from(cmd.data()).ok(),
+                    _ => {}
+                }
+                return false;
+            }
+        }
+        self.redaction == Redaction::PersonalData
+            && (self.selected_aid.starts_with(&TEXT_AP_PREFIX)
+                || (self.selected_aid == JPKI_AP
+                    && self.selected_ef == Some(JPKI_SIGNATURE_CERTIFICATE)))
     }
 
     /// What has been exchanged so far.
@@ -255,11 +329,19 @@ impl<T: Transport> TraceTransport<T> {
 impl<T: Transport> Transport for TraceTransport<T> {
     fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let response = self.inner.transmit_raw(command)?;
+        let success = response.ends_with(&[0x90, 0x00]);
+        let mut recorded = response.clone();
+        if self.response_is_personal(command, success) {
+            let data_len = recorded.len().saturating_sub(2);
+            if let Some(data) = recorded.get_mut(..data_len) {
+                data.fill(b'*');
+            }
+        }
         let (command, redacted) = redact(command);
         self.trace.exchanges.push(Exchange {
             command,
             redacted,
-            response: response.clone(),
+            response: recorded,
         });
         Ok(response)
     }
@@ -379,6 +461,54 @@ mod tests {
             Trace::parse("> 0ZZ0\n< 9000"),
             Err(crate::Error::MalformedTrace { line: 1 })
         ));
+    }
+
+    #[test]
+    fn personal_data_responses_are_redacted_by_default() {
+        let script = "> 00A4040C0AD3921000310001010408\n< 9000\n\
+                      > 00A4020C020001\n< 9000\n\
+                      > 00B0000011\n< FF100C313233343536373839303132FFFF9000\n\
+                      > 00A4040C0AD392F000260100000001\n< 9000\n\
+                      > 00A4020C02000A\n< 9000\n\
+                      > 00B0000004\n< 308204009000\n";
+        let replay = ReplayTransport::new(Trace::parse(script).unwrap());
+        let mut traced = TraceTransport::new(replay);
+        for e in Trace::parse(script).unwrap().exchanges {
+            let answer = traced.transmit_raw(&e.command).unwrap();
+            assert_eq!(answer, e.response, "the caller still gets the real data");
+        }
+        let text = traced.trace().to_text();
+        assert!(!text.contains("313233"), "My Number leaked: {text}");
+        assert!(
+            text.contains(&format!("< {}9000", "**".repeat(17))),
+            "{text}"
+        );
+        // The auth certificate (EF 000A of the JPKI AP) is not personal data.
+        assert!(text.contains("< 308204009000"), "{text}");
+        // Recorded traces parse back.
+        assert_eq!(Trace::parse(&text).unwrap().len(), 6);
+    }
+
+    #[test]
+    fn the_jpki_signature_certificate_is_redacted_but_not_with_secrets_only() {
+        let script = "> 00A4040C0AD392F000260100000001\n< 9000\n\
+                      > 00A4020C020001\n< 9000\n\
+                      > 00B0000004\n< 308204009000\n";
+        for (redaction, leaked) in [
+            (Redaction::PersonalData, false),
+            (Redaction::SecretsOnly, true),
+        ] {
+            let replay = ReplayTransport::new(Trace::parse(script).unwrap());
+            let mut traced = TraceTransport::with_redaction(replay, redaction);
+            for e in Trace::parse(script).unwrap().exchanges {
+                traced.transmit_raw(&e.command).unwrap();
+            }
+            assert_eq!(
+                traced.trace().to_text().contains("30820400"),
+                leaked,
+                "{redaction:?}"
+            );
+        }
     }
 
     #[test]

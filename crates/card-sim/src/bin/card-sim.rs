@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use card_sim::{MinimalCard, VirtualCard, vpcd};
 use clap::{Parser, Subcommand, ValueEnum};
 
+#[path = "card-sim/hpki.rs"]
+mod hpki;
+#[path = "card-sim/mynumber.rs"]
+mod mynumber;
+
 #[derive(Parser)]
 #[command(name = "card-sim", version, about = "Virtual My Number and HPKI cards")]
 struct Cli {
@@ -25,6 +30,13 @@ enum Cmd {
         /// vpcd's card-side port.
         #[arg(long, default_value_t = vpcd::DEFAULT_PORT)]
         port: u16,
+        /// Write every exchange to this file (apdu trace text; PINs redacted).
+        #[arg(long)]
+        trace: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        mynumber: mynumber::Args,
+        #[command(flatten)]
+        hpki: hpki::HpkiArgs,
     },
 }
 
@@ -32,13 +44,28 @@ enum Cmd {
 enum CardKind {
     /// A card that only answers SELECT for the JPKI and HPKI application ids.
     Minimal,
+    /// The virtual My Number Card (JPKI AP and input-support AP, test PKI).
+    Mynumber,
+    /// A virtual HPKI card of a test physician (signing and authentication APs).
+    HpkiPhysician,
+    /// A virtual HPKI card of a test dentist.
+    HpkiDentist,
+    /// A virtual HPKI card of a test pharmacist.
+    HpkiPharmacist,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Vpcd { card, host, port } => {
-            let mut card: Box<dyn VirtualCard> = match card {
+        Cmd::Vpcd {
+            card,
+            host,
+            port,
+            trace,
+            mynumber,
+            hpki,
+        } => {
+            let card: Box<dyn VirtualCard> = match card {
                 CardKind::Minimal => Box::new(MinimalCard::new(vec![
                     vec![0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01],
                     vec![
@@ -46,6 +73,41 @@ fn main() -> ExitCode {
                         0x00, 0x00, 0x00, 0x01,
                     ],
                 ])),
+                CardKind::Mynumber => match mynumber.card() {
+                    Ok(card) => Box::new(card),
+                    Err(e) => {
+                        eprintln!("card-sim: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+                CardKind::HpkiPhysician | CardKind::HpkiDentist | CardKind::HpkiPharmacist => {
+                    let holder = match card {
+                        CardKind::HpkiDentist => card_sim::HpkiHolder::Dentist,
+                        CardKind::HpkiPharmacist => card_sim::HpkiHolder::Pharmacist,
+                        _ => card_sim::HpkiHolder::Physician,
+                    };
+                    match hpki.card(holder) {
+                        Ok(card) => Box::new(card),
+                        Err(e) => {
+                            eprintln!("card-sim: {e}");
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                }
+            };
+            let card: Box<dyn VirtualCard> = match mynumber.pull_after() {
+                Some(n) => Box::new(mynumber::PullAfter::new(card, n)),
+                None => card,
+            };
+            let mut card: Box<dyn VirtualCard> = match trace {
+                None => card,
+                Some(path) => match mynumber::Tracing::create(card, &path) {
+                    Ok(traced) => Box::new(traced),
+                    Err(e) => {
+                        eprintln!("card-sim: cannot write the trace {}: {e}", path.display());
+                        return ExitCode::FAILURE;
+                    }
+                },
             };
             let addr = format!("{host}:{port}");
             eprintln!("card-sim: serving the card on vpcd at {addr}");
