@@ -1,0 +1,127 @@
+//! `verify_prescription`: the real sample, every check, fixed time.
+//! `sign_prescription_host`: building and signing a prescription with a signer that
+//! returns a precomputed signature (the host's own cost, without the card).
+//! `c14n_signed_info`/`parse_sample`: parts of the verification cost.
+
+use std::hint::black_box;
+
+use cert_signer::{CertSigner, DigestAlgorithm, SignError};
+use criterion::{Criterion, criterion_group, criterion_main};
+use xades_sign::{
+    C14nMethod, Prescription, SignOptions, SignatureIds, Status, TrustStore, Verifier,
+};
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/eprescription/prescription-004_01.xml"
+);
+const TRUST: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/trust"
+);
+
+struct Precomputed {
+    cert: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl CertSigner for Precomputed {
+    fn certificate_der(&self) -> &[u8] {
+        &self.cert
+    }
+    fn sign_digest(&mut self, _: DigestAlgorithm, _: &[u8]) -> Result<Vec<u8>, SignError> {
+        Ok(self.signature.clone())
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let (Ok(sample), Ok(trust)) = (
+        std::fs::read(SAMPLE),
+        TrustStore::from_dir(std::path::Path::new(TRUST)),
+    ) else {
+        eprintln!("fixtures not found under ../shared/fixtures: skipped");
+        return;
+    };
+    let Ok(at) = "2024-01-01T00:00:00Z".parse() else {
+        return;
+    };
+    let verifier = Verifier::new(trust).at(at);
+    if verifier.verify(&sample).status != Status::Valid {
+        eprintln!("the sample does not verify: benches skipped");
+        return;
+    }
+    c.bench_function("verify_prescription", |b| {
+        b.iter(|| verifier.verify(black_box(&sample)))
+    });
+    c.bench_function("c14n_signed_info", |b| {
+        b.iter(|| {
+            xades_sign::canonicalize(
+                black_box(&sample),
+                Some("id898cfb77-SignedInfo"),
+                &C14nMethod::exclusive(),
+            )
+        })
+    });
+
+    let Ok(pki) = hpki_cert::testpki::TestPki::new() else {
+        return;
+    };
+    let cert = pki.physician().cert_der().to_vec();
+    let Ok(spki) = hpki_cert::Certificate::from_der(&cert).map(|c| c.spki_der().to_vec()) else {
+        return;
+    };
+    let digest = DigestAlgorithm::Sha256.hash(b"bench");
+    let Ok(sig) = pki
+        .physician()
+        .signer()
+        .sign_digest(DigestAlgorithm::Sha256, &digest)
+    else {
+        return;
+    };
+    c.bench_function("rsa2048_verify_hpki_cert", |b| {
+        b.iter(|| {
+            hpki_cert::verify_rsa_pkcs1(black_box(&spki), DigestAlgorithm::Sha256, &digest, &sig)
+        })
+    });
+    {
+        use rsa::pkcs8::DecodePublicKey as _;
+        let Ok(key) = rsa::PublicKey::from_public_key_der(&spki) else {
+            return;
+        };
+        c.bench_function("rsa2048_verify_parsed_key", |b| {
+            b.iter(|| {
+                key.verify(
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    black_box(&digest),
+                    &sig,
+                )
+            })
+        });
+        c.bench_function("rsa2048_parse_key", |b| {
+            b.iter(|| rsa::PublicKey::from_public_key_der(black_box(&spki)))
+        });
+    }
+    c.bench_function("parse_sample", |b| {
+        b.iter(|| xades_sign::canonicalize(black_box(b"<a/>"), None, &C14nMethod::Inclusive))
+    });
+    let mut signer = Precomputed {
+        cert,
+        signature: vec![0x5a; 256],
+    };
+    let csv = String::from_utf8_lossy(include_bytes!("../tests/data/sample-prescription.csv"))
+        .into_owned();
+    let Ok(ids) = SignatureIds::from_tag("idbench01") else {
+        return;
+    };
+    let opts = SignOptions {
+        signing_time: at,
+        ids,
+    };
+    let prescription = Prescription::new(csv);
+    c.bench_function("sign_prescription_host", |b| {
+        b.iter(|| xades_sign::sign_prescription(black_box(&prescription), &mut signer, &opts))
+    });
+}
+
+criterion_group!(xades, benches);
+criterion_main!(xades);

@@ -1,0 +1,259 @@
+//! RFC 3161 time-stamp tokens (CMS SignedData over a TSTInfo): parsing, the token's own
+//! signature, and the TSA certificate's extended key usage.
+
+use cert_signer::DigestAlgorithm;
+use cms::{cert::CertificateChoices, content_info::ContentInfo, signed_data::SignedData};
+use der::{
+    Decode, Encode, Reader as _, Tagged as _,
+    asn1::{AnyRef, ObjectIdentifier, OctetString},
+};
+use x509_cert::Certificate;
+
+const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const ID_CT_TSTINFO: &str = "1.2.840.113549.1.9.16.1.4";
+const ID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const ID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+const ID_KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+const ID_CE_EXT_KEY_USAGE: &str = "2.5.29.37";
+
+/// A time-stamp token whose CMS signature has been verified with the certificate it
+/// names. Whether that certificate is trusted is a separate question (path validation).
+#[derive(Clone, Debug)]
+pub(crate) struct TimeStamp {
+    /// The TSTInfo `genTime`.
+    pub gen_time: jiff::Timestamp,
+    /// The imprint's hash algorithm.
+    pub imprint_alg: DigestAlgorithm,
+    /// The imprint.
+    pub imprint: Vec<u8>,
+    /// The TSA certificate (DER) that signed the token.
+    pub tsa_cert: Vec<u8>,
+    /// Every certificate carried by the token (DER).
+    pub certs: Vec<Vec<u8>>,
+}
+
+fn digest_alg_from_oid(oid: &str) -> Option<DigestAlgorithm> {
+    [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+    ]
+    .into_iter()
+    .find(|a| a.oid() == oid)
+}
+
+/// Parses and verifies a DER TimeStampToken. `Err` carries the reason in words.
+pub(crate) fn verify_token(der_bytes: &[u8]) -> Result<TimeStamp, String> {
+    let ci = ContentInfo::from_der(der_bytes).map_err(|e| format!("token is not CMS: {e}"))?;
+    if ci.content_type.to_string() != ID_SIGNED_DATA {
+        return Err("token is not CMS SignedData".into());
+    }
+    let sd: SignedData = ci
+        .content
+        .decode_as()
+        .map_err(|e| format!("token SignedData: {e}"))?;
+    if sd.encap_content_info.econtent_type.to_string() != ID_CT_TSTINFO {
+        return Err("token content is not a TSTInfo".into());
+    }
+    let econtent = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or("token has no TSTInfo content")?;
+    let tst_der = econtent
+        .decode_as::<OctetString>()
+        .map_err(|e| format!("TSTInfo wrapper: {e}"))?
+        .as_bytes()
+        .to_vec();
+    let (imprint_alg, imprint, gen_time) = parse_tst_info(&tst_der)?;
+
+    let certs: Vec<(Vec<u8>, Certificate)> = sd
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(cert) => {
+                cert.to_der().ok().map(|der| (der, cert.clone()))
+            }
+            CertificateChoices::Other(_) => None,
+        })
+        .collect();
+
+    let mut signers = sd.signer_infos.0.iter();
+    let si = signers.next().ok_or("token has no SignerInfo")?;
+    if signers.next().is_some() {
+        return Err("token has more than one SignerInfo".into());
+    }
+    let (tsa_der, tsa_cert) = certs
+        .iter()
+        .find(|(_, c)| signer_matches(&si.sid, c))
+        .ok_or("the TSA certificate is not in the token")?;
+
+    let digest_alg = digest_alg_from_oid(&si.digest_alg.oid.to_string())
+        .ok_or_else(|| format!("unsupported token digest {}", si.digest_alg.oid))?;
+    let content_digest = digest_alg.hash(&tst_der);
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .ok_or("token SignerInfo has no signed attributes")?;
+    let mut message_digest = None;
+    let mut content_type_ok = false;
+    for attr in attrs.iter() {
+        let oid = attr.oid.to_string();
+        let value = attr.values.iter().next();
+        if oid == ID_MESSAGE_DIGEST {
+            message_digest = value
+                .and_then(|v| v.decode_as::<OctetString>().ok())
+                .map(|o| o.as_bytes().to_vec());
+        } else if oid == ID_CONTENT_TYPE {
+            content_type_ok = value
+                .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
+                .is_some_and(|o| o.to_string() == ID_CT_TSTINFO);
+        }
+    }
+    if message_digest.as_deref() != Some(content_digest.as_slice()) {
+        return Err("token message-digest does not match its TSTInfo".into());
+    }
+    if !content_type_ok {
+        return Err("token content-type attribute is not id-ct-TSTInfo".into());
+    }
+    // The signed attributes are signed as a DER SET OF; `der` decodes them only when
+    // they are in DER order, so re-encoding gives back the received bytes.
+    let signed = attrs
+        .to_der()
+        .map_err(|e| format!("token signed attributes: {e}"))?;
+    let spki = tsa_cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|e| format!("TSA key: {e}"))?;
+    let sig_oid = si.signature_algorithm.oid.to_string();
+    let sig_oid = if sig_oid == "1.2.840.113549.1.1.1" {
+        // rsaEncryption: the hash is named by digestAlgorithm.
+        match digest_alg {
+            DigestAlgorithm::Sha384 => hpki_cert::SHA384_WITH_RSA,
+            DigestAlgorithm::Sha512 => hpki_cert::SHA512_WITH_RSA,
+            _ => hpki_cert::SHA256_WITH_RSA,
+        }
+        .to_owned()
+    } else {
+        sig_oid
+    };
+    hpki_cert::verify_signed_data(&spki, &sig_oid, &signed, si.signature.as_bytes())
+        .map_err(|e| format!("token signature does not verify with the TSA certificate: {e}"))?;
+
+    Ok(TimeStamp {
+        gen_time,
+        imprint_alg,
+        imprint,
+        tsa_cert: tsa_der.clone(),
+        certs: certs.into_iter().map(|(d, _)| d).collect(),
+    })
+}
+
+fn signer_matches(sid: &cms::signed_data::SignerIdentifier, cert: &Certificate) -> bool {
+    use cms::signed_data::SignerIdentifier as Sid;
+    let tbs = cert.tbs_certificate();
+    match sid {
+        Sid::IssuerAndSerialNumber(isn) => {
+            isn.issuer == *tbs.issuer() && isn.serial_number == *tbs.serial_number()
+        }
+        Sid::SubjectKeyIdentifier(ski) => tbs
+            .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, k)| k == *ski),
+    }
+}
+
+type TstFields = (DigestAlgorithm, Vec<u8>, jiff::Timestamp);
+
+fn parse_tst_info(der_bytes: &[u8]) -> Result<TstFields, String> {
+    let any = AnyRef::from_der(der_bytes).map_err(|e| format!("TSTInfo: {e}"))?;
+    let parsed: der::Result<(ObjectIdentifier, ObjectIdentifier, Vec<u8>, Vec<u8>)> =
+        any.sequence(|r| {
+            let _version: der::asn1::Int = r.decode()?;
+            let policy: ObjectIdentifier = r.decode()?;
+            let (alg, imprint) = r.decode::<AnyRef<'_>>()?.sequence(|mi| {
+                let alg: spki::AlgorithmIdentifierOwned = mi.decode()?;
+                let h: OctetString = mi.decode()?;
+                Ok::<_, der::Error>((alg.oid, h.as_bytes().to_vec()))
+            })?;
+            let _serial: der::asn1::Int = r.decode()?;
+            // Not der's GeneralizedTime: TSAs put fractional seconds here (RFC 3161 §2.4.2).
+            let gen_time: AnyRef<'_> = r.decode()?;
+            if gen_time.tag() != der::Tag::GeneralizedTime {
+                return Err(der::Tag::GeneralizedTime.value_error().into());
+            }
+            let gen_time = gen_time.value().to_vec();
+            // accuracy, ordering, nonce, tsa, extensions: not needed.
+            while !r.is_finished() {
+                let _: AnyRef<'_> = r.decode()?;
+            }
+            Ok((policy, alg, imprint, gen_time))
+        });
+    let (policy, alg, imprint, gen_time) = parsed.map_err(|e| format!("TSTInfo: {e}"))?;
+    let gen_time = parse_generalized_time(&gen_time)?;
+    let imprint_alg = digest_alg_from_oid(&alg.to_string())
+        .ok_or_else(|| format!("unsupported imprint algorithm {alg}"))?;
+    let _ = policy;
+    Ok((imprint_alg, imprint, gen_time))
+}
+
+/// Whether the certificate has a critical extendedKeyUsage with id-kp-timeStamping
+/// (RFC 3161 §2.3). `Err` says what is wrong.
+pub(crate) fn check_tsa_eku(cert_der: &[u8]) -> Result<(), String> {
+    let cert = Certificate::from_der(cert_der).map_err(|e| format!("TSA certificate: {e}"))?;
+    let ext = cert
+        .tbs_certificate()
+        .extensions()
+        .and_then(|exts| {
+            exts.iter()
+                .find(|e| e.extn_id.to_string() == ID_CE_EXT_KEY_USAGE)
+        })
+        .ok_or("TSA certificate has no extendedKeyUsage")?;
+    if !ext.critical {
+        return Err("TSA certificate's extendedKeyUsage is not critical".into());
+    }
+    let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
+        .map_err(|e| format!("TSA extendedKeyUsage: {e}"))?;
+    if eku.0.len() != 1 || eku.0.iter().all(|o| o.to_string() != ID_KP_TIME_STAMPING) {
+        return Err("TSA certificate's extendedKeyUsage is not exactly timeStamping".into());
+    }
+    Ok(())
+}
+
+/// Parses `YYYYMMDDHHMMSS[.f+]Z` (the fraction is dropped).
+fn parse_generalized_time(value: &[u8]) -> Result<jiff::Timestamp, String> {
+    let bad = || {
+        format!(
+            "genTime {:?} is not YYYYMMDDHHMMSS[.f]Z",
+            String::from_utf8_lossy(value)
+        )
+    };
+    let text = std::str::from_utf8(value).map_err(|_| bad())?;
+    let body = text.strip_suffix('Z').ok_or_else(bad)?;
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    if whole.len() != 14
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<i16, String> {
+        whole.get(r).and_then(|s| s.parse().ok()).ok_or_else(bad)
+    };
+    let dt = jiff::civil::DateTime::new(
+        num(0..4)?,
+        i8::try_from(num(4..6)?).map_err(|_| bad())?,
+        i8::try_from(num(6..8)?).map_err(|_| bad())?,
+        i8::try_from(num(8..10)?).map_err(|_| bad())?,
+        i8::try_from(num(10..12)?).map_err(|_| bad())?,
+        i8::try_from(num(12..14)?).map_err(|_| bad())?,
+        0,
+    )
+    .map_err(|_| bad())?;
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .map_err(|_| bad())
+}
