@@ -64,7 +64,9 @@ pub enum Sex {
 
 /// The four basic items read from the My Number Card's 券面事項入力補助AP (step 5).
 /// The form cannot change them: outdated data is fixed at the municipality first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Personal data: `Debug` shows no value, and the text is zeroized on drop.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardApplicant {
     /// 氏名 (kanji, as on the card).
@@ -78,6 +80,29 @@ pub struct CardApplicant {
     /// 旧姓 recorded on the card, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_surname: Option<String>,
+}
+
+impl core::fmt::Debug for CardApplicant {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CardApplicant")
+            .field("name", &"<redacted>")
+            .field("sex", &"<redacted>")
+            .field("birth_date", &"<redacted>")
+            .field("address", &"<redacted>")
+            .field("former_surname", &self.former_surname.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Drop for CardApplicant {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.name.zeroize();
+        self.address.zeroize();
+        if let Some(s) = self.former_surname.as_mut() {
+            s.zeroize();
+        }
+    }
 }
 
 /// What the portal knows about the applicant, for the eligibility rules (§2).

@@ -61,7 +61,10 @@ impl Sex {
 ///   DF 24 08  birth date, ASCII "YYYYMMDD"
 ///   DF 25 01  sex, ASCII digit
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Personal data: `Debug` prints no field's value, and the text fields are zeroized when
+/// the value is dropped.
+#[derive(Clone, PartialEq, Eq)]
 pub struct BasicFourItems {
     /// 氏名 as on the card (with the U+3000 separator).
     pub name: String,
@@ -76,6 +79,29 @@ pub struct BasicFourItems {
     pub birth_date: Date,
     /// 性別.
     pub sex: Sex,
+}
+
+impl core::fmt::Debug for BasicFourItems {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BasicFourItems")
+            .field("name", &"<redacted>")
+            .field("address", &"<redacted>")
+            .field("birth_date", &"<redacted>")
+            .field("sex", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Drop for BasicFourItems {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.name.zeroize();
+        self.family_name.zeroize();
+        if let Some(given) = self.given_name.as_mut() {
+            given.zeroize();
+        }
+        self.address.zeroize();
+    }
 }
 
 impl BasicFourItems {
@@ -368,6 +394,8 @@ mod tests {
     #[test]
     fn basic_four_items_are_typed() {
         let items = BasicFourItems::parse(&sample("山田\u{3000}花子")).unwrap();
+        let shown = format!("{items:?}");
+        assert!(!shown.contains("山田") && !shown.contains("花子"), "{shown}");
         assert_eq!(items.family_name, "山田");
         assert_eq!(items.given_name.as_deref(), Some("花子"));
         assert_eq!(items.birth_date, jiff::civil::date(1980, 4, 1));

@@ -1,0 +1,385 @@
+//! A certificate parsed once, with the fields path validation and classification use.
+
+use const_oid::{AssociatedOid as _, ObjectIdentifier};
+use der::{Decode, Encode, Header, Reader, SliceReader};
+use sha2::Digest as _;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage,
+    SubjectAltName, SubjectKeyIdentifier, name::GeneralName,
+};
+
+use crate::{Error, HcRole, Qualification};
+
+pub(crate) const OID_BASIC_CONSTRAINTS: ObjectIdentifier = BasicConstraints::OID;
+pub(crate) const OID_KEY_USAGE: ObjectIdentifier = KeyUsage::OID;
+pub(crate) const OID_EXT_KEY_USAGE: ObjectIdentifier = ExtendedKeyUsage::OID;
+pub(crate) const OID_CERT_POLICIES: ObjectIdentifier = CertificatePolicies::OID;
+pub(crate) const OID_SAN: ObjectIdentifier = SubjectAltName::OID;
+pub(crate) const OID_SKI: ObjectIdentifier = SubjectKeyIdentifier::OID;
+pub(crate) const OID_AKI: ObjectIdentifier = AuthorityKeyIdentifier::OID;
+pub(crate) const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
+pub(crate) const OID_AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
+pub(crate) const OID_ANY_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32.0");
+pub(crate) const OID_KP_TIME_STAMPING: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+
+/// Extensions this crate processes, and so may be critical (RFC 5280 §4.2: a
+/// certificate with a critical extension the verifier does not process is rejected).
+pub(crate) const UNDERSTOOD_EXTENSIONS: [ObjectIdentifier; 10] = [
+    OID_BASIC_CONSTRAINTS,
+    OID_KEY_USAGE,
+    OID_EXT_KEY_USAGE,
+    OID_CERT_POLICIES,
+    OID_SAN,
+    OID_SKI,
+    OID_AKI,
+    OID_CRL_DP,
+    OID_AIA,
+    crate::hcrole::SUBJECT_DIRECTORY_ATTRIBUTES,
+];
+
+/// The `(tag, length)` of the outer SEQUENCE and the TLV of its first element: the
+/// to-be-signed bytes of a certificate or CRL exactly as received.
+pub(crate) fn signed_part(der: &[u8]) -> Result<Vec<u8>, der::Error> {
+    let mut reader = SliceReader::new(der)?;
+    let header = Header::decode(&mut reader)?;
+    header.tag().assert_eq(der::Tag::Sequence)?;
+    Ok(reader.tlv_bytes()?.to_vec())
+}
+
+/// Converts an X.509 time to a timestamp.
+pub(crate) fn timestamp(t: &x509_cert::time::Time) -> jiff::Timestamp {
+    let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
+    jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::MAX)
+}
+
+/// An X.509 certificate parsed once: the decoded structure plus the pieces every check
+/// needs (to-be-signed bytes, names, key, extensions), so validation and classification
+/// never decode it again.
+///
+/// ```
+/// # #[cfg(feature = "test-pki")] {
+/// let pki = hpki_cert::testpki::TestPki::new()?;
+/// let cert = hpki_cert::Certificate::from_der(pki.physician().cert_der())?;
+/// assert!(!cert.is_ca());
+/// # }
+/// # Ok::<(), hpki_cert::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Certificate {
+    pub(crate) der: Vec<u8>,
+    pub(crate) inner: x509_cert::Certificate,
+    pub(crate) tbs_der: Vec<u8>,
+    pub(crate) subject_der: Vec<u8>,
+    pub(crate) issuer_der: Vec<u8>,
+    pub(crate) spki_der: Vec<u8>,
+    pub(crate) not_before: jiff::Timestamp,
+    pub(crate) not_after: jiff::Timestamp,
+    pub(crate) basic_constraints: Option<BasicConstraints>,
+    pub(crate) key_usage: Option<KeyUsage>,
+    pub(crate) ext_key_usage: Option<(bool, Vec<ObjectIdentifier>)>,
+    pub(crate) policies: Option<(bool, Vec<ObjectIdentifier>)>,
+    pub(crate) ski: Option<Vec<u8>>,
+    pub(crate) aki: Option<Vec<u8>>,
+    pub(crate) san: Vec<GeneralName>,
+    pub(crate) hc_role: Option<HcRole>,
+    /// Critical extensions this crate does not process (dotted OIDs).
+    pub(crate) unknown_critical: Vec<String>,
+    /// Extensions that did not decode, with the decoder's message.
+    pub(crate) malformed_extensions: Vec<String>,
+}
+
+impl core::fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject())
+            .field("issuer", &self.issuer())
+            .field("serial", &self.serial_hex())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Certificate {
+    /// Parses a DER certificate.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        let inner = x509_cert::Certificate::from_der(der).map_err(Error::der("certificate"))?;
+        let tbs_der = signed_part(der).map_err(Error::der("certificate"))?;
+        let tbs = inner.tbs_certificate();
+        let enc = |r: der::Result<Vec<u8>>| r.map_err(Error::der("certificate"));
+        let mut cert = Self {
+            der: der.to_vec(),
+            tbs_der,
+            subject_der: enc(tbs.subject().to_der())?,
+            issuer_der: enc(tbs.issuer().to_der())?,
+            spki_der: enc(tbs.subject_public_key_info().to_der())?,
+            not_before: timestamp(&tbs.validity().not_before),
+            not_after: timestamp(&tbs.validity().not_after),
+            basic_constraints: None,
+            key_usage: None,
+            ext_key_usage: None,
+            policies: None,
+            ski: None,
+            aki: None,
+            san: Vec::new(),
+            hc_role: None,
+            unknown_critical: Vec::new(),
+            malformed_extensions: Vec::new(),
+            inner: inner.clone(),
+        };
+        for ext in tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
+            let value = ext.extn_value.as_bytes();
+            let id = ext.extn_id;
+            let bad = |e: der::Error| format!("{id}: {e}");
+            let result: Result<(), String> = match id {
+                OID_BASIC_CONSTRAINTS => BasicConstraints::from_der(value)
+                    .map(|v| cert.basic_constraints = Some(v))
+                    .map_err(bad),
+                OID_KEY_USAGE => KeyUsage::from_der(value)
+                    .map(|v| cert.key_usage = Some(v))
+                    .map_err(bad),
+                OID_EXT_KEY_USAGE => ExtendedKeyUsage::from_der(value)
+                    .map(|v| cert.ext_key_usage = Some((ext.critical, v.0)))
+                    .map_err(bad),
+                OID_CERT_POLICIES => CertificatePolicies::from_der(value)
+                    .map(|v| {
+                        cert.policies = Some((
+                            ext.critical,
+                            v.0.into_iter().map(|p| p.policy_identifier).collect(),
+                        ))
+                    })
+                    .map_err(bad),
+                OID_SAN => SubjectAltName::from_der(value)
+                    .map(|v| cert.san = v.0)
+                    .map_err(bad),
+                OID_SKI => SubjectKeyIdentifier::from_der(value)
+                    .map(|v| cert.ski = Some(v.0.as_bytes().to_vec()))
+                    .map_err(bad),
+                OID_AKI => AuthorityKeyIdentifier::from_der(value)
+                    .map(|v| cert.aki = v.key_identifier.map(|k| k.as_bytes().to_vec()))
+                    .map_err(bad),
+                crate::hcrole::SUBJECT_DIRECTORY_ATTRIBUTES => {
+                    // Other directory attributes are allowed; only an hcRole is read.
+                    cert.hc_role = HcRole::parse(value).ok();
+                    Ok(())
+                }
+                _ => {
+                    if ext.critical && !UNDERSTOOD_EXTENSIONS.contains(&id) {
+                        cert.unknown_critical.push(id.to_string());
+                    }
+                    Ok(())
+                }
+            };
+            if let Err(e) = result {
+                cert.malformed_extensions.push(e);
+            }
+        }
+        Ok(cert)
+    }
+
+    /// Parses a PEM certificate (the first `CERTIFICATE` block).
+    pub fn from_pem(pem: &str) -> Result<Self, Error> {
+        let (label, der) =
+            der::pem::decode_vec(pem.as_bytes()).map_err(|e| Error::Pem(e.to_string()))?;
+        if label != "CERTIFICATE" {
+            return Err(Error::Pem(format!("expected CERTIFICATE, found {label}")));
+        }
+        Self::from_der(&der)
+    }
+
+    /// The DER this certificate was parsed from.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The decoded certificate.
+    pub fn x509(&self) -> &x509_cert::Certificate {
+        &self.inner
+    }
+
+    /// The subject as an RFC 4514 string.
+    pub fn subject(&self) -> String {
+        self.inner.tbs_certificate().subject().to_string()
+    }
+
+    /// The issuer as an RFC 4514 string.
+    pub fn issuer(&self) -> String {
+        self.inner.tbs_certificate().issuer().to_string()
+    }
+
+    /// The serial number, lowercase hex of its DER content bytes.
+    pub fn serial_hex(&self) -> String {
+        hex::encode(self.inner.tbs_certificate().serial_number().as_bytes())
+    }
+
+    /// The SubjectPublicKeyInfo DER (what [`verify_rsa_pkcs1`](crate::verify_rsa_pkcs1)
+    /// takes).
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// Start of the validity period.
+    pub fn not_before(&self) -> jiff::Timestamp {
+        self.not_before
+    }
+
+    /// End of the validity period.
+    pub fn not_after(&self) -> jiff::Timestamp {
+        self.not_after
+    }
+
+    /// Whether basicConstraints says this is a CA.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints.as_ref().is_some_and(|b| b.ca)
+    }
+
+    /// Whether subject and issuer are the same name.
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_der == self.issuer_der
+    }
+
+    /// The certificatePolicies OIDs, dotted (empty when the extension is absent).
+    pub fn policies(&self) -> Vec<String> {
+        self.policies
+            .as_ref()
+            .map(|(_, p)| p.iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// The hcRole, when the certificate carries one.
+    pub fn hc_role(&self) -> Option<&HcRole> {
+        self.hc_role.as_ref()
+    }
+
+    /// The signature algorithm OID, dotted.
+    pub(crate) fn signature_algorithm(&self) -> String {
+        self.inner.signature_algorithm().oid.to_string()
+    }
+
+    /// Verifies this certificate's signature with `issuer`'s public key.
+    pub(crate) fn verify_signed_by(&self, issuer_spki_der: &[u8]) -> Result<(), Error> {
+        // RFC 5280 §4.1.1.2: the outer algorithm must be the signed one.
+        if self.inner.signature_algorithm() != self.inner.tbs_certificate().signature() {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "signatureAlgorithm {} differs from the signed tbsCertificate.signature",
+                self.signature_algorithm()
+            )));
+        }
+        let sig = self
+            .inner
+            .signature()
+            .as_bytes()
+            .ok_or(Error::BadSignature)?;
+        crate::verify_signed_data(
+            issuer_spki_der,
+            &self.signature_algorithm(),
+            &self.tbs_der,
+            sig,
+        )
+    }
+
+    pub(crate) fn key_usage_names(&self) -> Vec<&'static str> {
+        let Some(ku) = &self.key_usage else {
+            return Vec::new();
+        };
+        [
+            (ku.digital_signature(), "digitalSignature"),
+            (ku.non_repudiation(), "nonRepudiation"),
+            (ku.key_encipherment(), "keyEncipherment"),
+            (ku.data_encipherment(), "dataEncipherment"),
+            (ku.key_agreement(), "keyAgreement"),
+            (ku.key_cert_sign(), "keyCertSign"),
+            (ku.crl_sign(), "cRLSign"),
+            (ku.encipher_only(), "encipherOnly"),
+            (ku.decipher_only(), "decipherOnly"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+
+    pub(crate) fn san_strings(&self) -> Vec<String> {
+        self.san
+            .iter()
+            .map(|n| match n {
+                GeneralName::DirectoryName(name) => format!("DirName:{name}"),
+                GeneralName::Rfc822Name(s) => format!("email:{}", s.as_str()),
+                GeneralName::DnsName(s) => format!("DNS:{}", s.as_str()),
+                GeneralName::UniformResourceIdentifier(s) => format!("URI:{}", s.as_str()),
+                // The value of an otherName can be personal data (JPKI's basic four
+                // items): name the type only.
+                GeneralName::OtherName(o) => format!("othername:{}", o.type_id),
+                GeneralName::IpAddress(o) => format!("IP:{}", hex::encode(o.as_bytes())),
+                GeneralName::RegisteredId(o) => format!("RID:{o}"),
+                GeneralName::EdiPartyName(_) => "EdiPartyName".to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// A summary of a certificate for display and logs.
+///
+/// ```
+/// # #[cfg(feature = "test-pki")] {
+/// use hpki_cert::{CertInfo, Qualification};
+/// let pki = hpki_cert::testpki::TestPki::new()?;
+/// let info = CertInfo::parse(pki.physician().cert_der())?;
+/// assert_eq!(info.qualification, Some(Qualification::MedicalDoctor));
+/// # }
+/// # Ok::<(), hpki_cert::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CertInfo {
+    /// Subject, RFC 4514.
+    pub subject: String,
+    /// Issuer, RFC 4514.
+    pub issuer: String,
+    /// Serial number, lowercase hex.
+    pub serial_hex: String,
+    /// Start of validity.
+    pub not_before: jiff::Timestamp,
+    /// End of validity.
+    pub not_after: jiff::Timestamp,
+    /// SHA-256 of the certificate DER.
+    pub sha256_fingerprint: [u8; 32],
+    /// The qualification from the hcRole, when present.
+    pub qualification: Option<Qualification>,
+    /// subjectAltName entries (`DirName:...`, `URI:...`, `othername:<oid>`; otherName
+    /// values are not shown because JPKI puts personal data there).
+    pub subject_alt_names: Vec<String>,
+    /// certificatePolicies OIDs, dotted.
+    pub policies: Vec<String>,
+    /// keyUsage bits set, by RFC 5280 name.
+    pub key_usage: Vec<&'static str>,
+    /// Whether basicConstraints marks a CA.
+    pub is_ca: bool,
+}
+
+impl CertInfo {
+    /// Parses a DER certificate and summarises it.
+    pub fn parse(der: &[u8]) -> Result<Self, Error> {
+        Ok(Self::from_certificate(&Certificate::from_der(der)?))
+    }
+
+    /// Summarises an already parsed certificate.
+    pub fn from_certificate(cert: &Certificate) -> Self {
+        Self {
+            subject: cert.subject(),
+            issuer: cert.issuer(),
+            serial_hex: cert.serial_hex(),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            sha256_fingerprint: sha2::Sha256::digest(&cert.der).into(),
+            qualification: cert.hc_role.as_ref().and_then(HcRole::qualification),
+            subject_alt_names: cert.san_strings(),
+            policies: cert.policies(),
+            key_usage: cert.key_usage_names(),
+            is_ca: cert.is_ca(),
+        }
+    }
+
+    /// The fingerprint as uppercase hex.
+    pub fn fingerprint_hex(&self) -> String {
+        hex::encode_upper(self.sha256_fingerprint)
+    }
+}

@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cert;
+mod classify;
+mod crl;
+mod error;
+mod hcrole;
+mod path;
+pub mod profile;
+mod trust;
+mod verify;
+
+#[cfg(feature = "test-pki")]
+pub mod testpki;
+
+pub use crate::{
+    cert::{CertInfo, Certificate},
+    classify::{CertKind, Classification, classify, classify_certificate},
+    crl::{Crl, RevokedEntry},
+    error::Error,
+    hcrole::{HPKI_ROLE_SCHEME, HcActor, HcRole, Qualification},
+    path::{
+        PathCheck, PathOptions, PathReport, Purpose, Verdict, validate_certificate_path,
+        validate_path,
+    },
+    trust::TrustStore,
+    verify::{
+        ECDSA_WITH_SHA256, SHA1_WITH_RSA, SHA256_WITH_RSA, SHA384_WITH_RSA, SHA512_WITH_RSA,
+        verify_rsa_pkcs1, verify_signed_data,
+    },
+};
+
+/// The `reasonCode` of a CRL entry (RFC 5280 §5.3.1).
+pub use x509_cert::ext::pkix::CrlReason;

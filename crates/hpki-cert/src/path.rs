@@ -1,0 +1,774 @@
+//! Certification path building and validation (RFC 5280 §6, the parts HPKI and JPKI
+//! use), reported check by check.
+
+use crate::{CertInfo, Certificate, Crl, Qualification, TrustStore, cert, profile};
+
+/// The ETSI EN 319 102-1 three-valued result of a check or of a whole validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    /// TOTAL-PASSED: the check passed.
+    Valid,
+    /// TOTAL-FAILED: the check failed; more data would not change that.
+    Invalid,
+    /// INDETERMINATE: the check could not be decided with what was given (no path to an
+    /// anchor, no usable CRL).
+    Indeterminate,
+}
+
+impl core::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Valid => "VALID",
+            Self::Invalid => "INVALID",
+            Self::Indeterminate => "INDETERMINATE",
+        })
+    }
+}
+
+/// What the end-entity key is being used for; decides the keyUsage the leaf needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// Any signature: digitalSignature or nonRepudiation.
+    #[default]
+    AnySignature,
+    /// A document signature (prescriptions): nonRepudiation.
+    NonRepudiation,
+    /// Authentication: digitalSignature.
+    Authentication,
+    /// An RFC 3161 time-stamp: critical extendedKeyUsage timeStamping.
+    TimeStamping,
+}
+
+/// What [`validate_path`] checks against.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PathOptions {
+    /// The validation time (the signing time, or a time-stamp's time).
+    pub at: jiff::Timestamp,
+    /// CRLs (DER) to check revocation with; CRLs for other issuers are ignored.
+    pub crls: Vec<Vec<u8>>,
+    /// What the leaf's key is used for.
+    pub purpose: Purpose,
+    /// When set, a certificate for which no valid CRL was supplied makes the result
+    /// INDETERMINATE; otherwise its revocation check passes with the detail
+    /// "not checked".
+    pub require_revocation: bool,
+    /// When set, the leaf must assert one of [`accepted_policies`](Self::accepted_policies).
+    pub require_policy: bool,
+    /// Certificate policies this verifier understands: exact dotted OIDs, or arcs ending
+    /// in `.` (every policy under the arc). A critical certificatePolicies extension
+    /// that names none of them is not understood and fails the `policy` check.
+    pub accepted_policies: Vec<String>,
+    /// Longest path (certificates, leaf and anchor included) that is built.
+    pub max_path_len: usize,
+}
+
+impl PathOptions {
+    /// Defaults: no CRLs, any signature purpose, HPKI and JPKI policy arcs understood,
+    /// neither policy nor revocation required.
+    pub fn at(at: jiff::Timestamp) -> Self {
+        Self {
+            at,
+            crls: Vec::new(),
+            purpose: Purpose::AnySignature,
+            require_revocation: false,
+            require_policy: false,
+            accepted_policies: vec![
+                profile::HPKI_POLICY_ARC.to_owned(),
+                profile::JPKI_POLICY_ARC.to_owned(),
+            ],
+            max_path_len: 8,
+        }
+    }
+
+    /// What an e-prescription verifier checks (signatures.md §1, check 6): purpose
+    /// nonRepudiation and an HPKI signing policy required.
+    pub fn hpki_signature(at: jiff::Timestamp) -> Self {
+        Self {
+            purpose: Purpose::NonRepudiation,
+            require_policy: true,
+            accepted_policies: vec![profile::HPKI_POLICY_ARC.to_owned()],
+            ..Self::at(at)
+        }
+    }
+
+    /// Sets the CRLs.
+    pub fn with_crls(mut self, crls: Vec<Vec<u8>>) -> Self {
+        self.crls = crls;
+        self
+    }
+
+    /// Sets the purpose.
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = purpose;
+        self
+    }
+
+    /// Sets whether revocation must be established.
+    pub fn with_required_revocation(mut self, required: bool) -> Self {
+        self.require_revocation = required;
+        self
+    }
+
+    /// Adds an accepted policy (exact OID, or an arc ending in `.`).
+    pub fn accept_policy(mut self, policy: impl Into<String>) -> Self {
+        self.accepted_policies.push(policy.into());
+        self
+    }
+
+    fn policy_accepted(&self, oid: &str) -> bool {
+        oid == cert::OID_ANY_POLICY.to_string()
+            || self
+                .accepted_policies
+                .iter()
+                .any(|p| oid == p || (p.ends_with('.') && oid.starts_with(p.as_str())))
+    }
+}
+
+/// One named check on one certificate of the path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathCheck {
+    /// Stable identifier: `parse`, `signature`, `validity`, `name_chaining`,
+    /// `basic_constraints`, `key_usage`, `critical_extensions`, `policy`, `revocation`
+    /// or `anchor`.
+    pub name: &'static str,
+    /// The result.
+    pub verdict: Verdict,
+    /// Subject (RFC 4514) of the certificate checked.
+    pub subject: String,
+    /// What was found, in words.
+    pub detail: String,
+}
+
+/// The result of [`validate_path`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PathReport {
+    /// The overall verdict: INVALID if any check is, else INDETERMINATE if any check
+    /// is, else VALID.
+    pub verdict: Verdict,
+    /// Every check, leaf first, in the order performed.
+    pub checks: Vec<PathCheck>,
+    /// The path built, leaf first, ending at the anchor when one was reached (DER).
+    pub chain: Vec<Vec<u8>>,
+    /// The leaf's qualification from its hcRole.
+    pub qualification: Option<Qualification>,
+    /// A summary of the leaf, when it parsed.
+    pub leaf: Option<CertInfo>,
+    /// Things worth knowing that are not checks (an extra certificate that did not
+    /// parse, a CRL for another issuer).
+    pub warnings: Vec<String>,
+}
+
+impl PathReport {
+    /// The first check that did not pass, in report order.
+    pub fn first_failure(&self) -> Option<&PathCheck> {
+        self.checks.iter().find(|c| c.verdict != Verdict::Valid)
+    }
+
+    /// The checks named `name` (one per certificate it applies to), leaf first.
+    pub fn check(&self, name: &str) -> impl Iterator<Item = &PathCheck> {
+        self.checks.iter().filter(move |c| c.name == name)
+    }
+
+    /// Whether the overall verdict is VALID.
+    pub fn is_valid(&self) -> bool {
+        self.verdict == Verdict::Valid
+    }
+}
+
+/// Builds the path from `leaf_der` through `extra_certs` (the intermediates that came
+/// with the signature) and the store's known intermediates to one of its anchors, and
+/// validates it at `opts.at`.
+///
+/// ```
+/// use hpki_cert::{PathOptions, TrustStore, Verdict, validate_path};
+/// let at = "2024-01-01T00:00:00Z".parse()?;
+/// let report = validate_path(b"junk", &[], &TrustStore::bundled(), &PathOptions::at(at));
+/// assert_eq!(report.verdict, Verdict::Invalid);
+/// assert_eq!(report.first_failure().map(|c| c.name), Some("parse"));
+/// # Ok::<(), jiff::Error>(())
+/// ```
+pub fn validate_path(
+    leaf_der: &[u8],
+    extra_certs: &[Vec<u8>],
+    store: &TrustStore,
+    opts: &PathOptions,
+) -> PathReport {
+    let leaf = match Certificate::from_der(leaf_der) {
+        Ok(c) => c,
+        Err(e) => {
+            return PathReport {
+                verdict: Verdict::Invalid,
+                checks: vec![PathCheck {
+                    name: "parse",
+                    verdict: Verdict::Invalid,
+                    subject: String::new(),
+                    detail: e.to_string(),
+                }],
+                chain: Vec::new(),
+                qualification: None,
+                leaf: None,
+                warnings: Vec::new(),
+            };
+        }
+    };
+    let mut warnings = Vec::new();
+    let extras: Vec<Certificate> = extra_certs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, der)| match Certificate::from_der(der) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warnings.push(format!("extra certificate #{i} ignored: {e}"));
+                None
+            }
+        })
+        .collect();
+    let mut report = validate_certificate_path(&leaf, &extras, store, opts);
+    report.warnings.splice(0..0, warnings);
+    report
+}
+
+/// [`validate_path`] for certificates already parsed: nothing is decoded again.
+pub fn validate_certificate_path(
+    leaf: &Certificate,
+    extras: &[Certificate],
+    store: &TrustStore,
+    opts: &PathOptions,
+) -> PathReport {
+    let mut warnings = Vec::new();
+    let built = build(leaf, extras, store, opts.max_path_len);
+    let chain = &built.chain;
+    let mut checks = Vec::new();
+    let mut push = |name, verdict, c: &Certificate, detail: String| {
+        checks.push(PathCheck {
+            name,
+            verdict,
+            subject: c.subject(),
+            detail,
+        });
+    };
+
+    let crls: Vec<Crl> = opts
+        .crls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, der)| match Crl::from_der(der) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                warnings.push(format!("CRL #{i} ignored: {e}"));
+                None
+            }
+        })
+        .collect();
+
+    for (i, c) in chain.iter().enumerate() {
+        let issuer = chain.get(i + 1);
+        let is_anchor = built.anchored && i + 1 == chain.len();
+
+        // signature
+        if !is_anchor {
+            match (issuer, built.signatures.get(i)) {
+                (Some(iss), Some(Ok(()))) => push(
+                    "signature",
+                    Verdict::Valid,
+                    c,
+                    format!(
+                        "{} signature verifies with the key of {}",
+                        c.signature_algorithm(),
+                        iss.subject()
+                    ),
+                ),
+                (Some(iss), Some(Err(e))) => push(
+                    "signature",
+                    Verdict::Invalid,
+                    c,
+                    format!(
+                        "signature does not verify with the key of {}: {e}",
+                        iss.subject()
+                    ),
+                ),
+                _ => {}
+            }
+        }
+
+        // validity
+        if opts.at < c.not_before {
+            push(
+                "validity",
+                Verdict::Invalid,
+                c,
+                format!("not yet valid at {}: valid from {}", opts.at, c.not_before),
+            );
+        } else if opts.at > c.not_after {
+            push(
+                "validity",
+                Verdict::Invalid,
+                c,
+                format!("expired at {}: valid until {}", opts.at, c.not_after),
+            );
+        } else {
+            push(
+                "validity",
+                Verdict::Valid,
+                c,
+                format!("valid {} .. {}", c.not_before, c.not_after),
+            );
+        }
+
+        // name chaining
+        if let Some(iss) = issuer {
+            if c.issuer_der == iss.subject_der {
+                push(
+                    "name_chaining",
+                    Verdict::Valid,
+                    c,
+                    format!("issuer is {}", iss.subject()),
+                );
+            } else {
+                push(
+                    "name_chaining",
+                    Verdict::Invalid,
+                    c,
+                    format!(
+                        "issuer {} is not the next subject {}",
+                        c.issuer(),
+                        iss.subject()
+                    ),
+                );
+            }
+        }
+
+        // basic constraints and key usage. A trust anchor is an input of RFC 5280 §6.1,
+        // not a certificate of the path: it is trusted by configuration, and its own
+        // extensions are reported but not enforced (the samples' TSA root has no
+        // basicConstraints at all).
+        let ku = c.key_usage_names();
+        if is_anchor && i > 0 {
+            let ca = match &c.basic_constraints {
+                Some(bc) if bc.ca => "cA=TRUE",
+                Some(_) => "cA=FALSE",
+                None => "no basicConstraints",
+            };
+            push(
+                "basic_constraints",
+                Verdict::Valid,
+                c,
+                format!("trust anchor ({ca}): trusted by configuration"),
+            );
+            push(
+                "key_usage",
+                Verdict::Valid,
+                c,
+                format!("trust anchor, key usage {}", describe(&ku)),
+            );
+        } else if i > 0 {
+            let below = i - 1; // intermediates between this CA and the leaf
+            match &c.basic_constraints {
+                Some(bc) if bc.ca => match bc.path_len_constraint {
+                    Some(n) if below > usize::from(n) => push(
+                        "basic_constraints",
+                        Verdict::Invalid,
+                        c,
+                        format!("pathLenConstraint {n} but {below} CA certificates follow"),
+                    ),
+                    _ => push("basic_constraints", Verdict::Valid, c, "cA=TRUE".to_owned()),
+                },
+                _ => push(
+                    "basic_constraints",
+                    Verdict::Invalid,
+                    c,
+                    "issues certificates but is not a CA (basicConstraints cA missing or FALSE)"
+                        .to_owned(),
+                ),
+            }
+            if c.key_usage.is_none() || ku.contains(&"keyCertSign") {
+                push(
+                    "key_usage",
+                    Verdict::Valid,
+                    c,
+                    format!("CA key usage {}", describe(&ku)),
+                );
+            } else {
+                push(
+                    "key_usage",
+                    Verdict::Invalid,
+                    c,
+                    format!("CA key usage {} lacks keyCertSign", describe(&ku)),
+                );
+            }
+        } else {
+            let (ok, detail) = leaf_usage(c, opts.purpose, &ku);
+            push(
+                "key_usage",
+                if ok { Verdict::Valid } else { Verdict::Invalid },
+                c,
+                detail,
+            );
+        }
+
+        // critical extensions
+        if !c.malformed_extensions.is_empty() {
+            push(
+                "critical_extensions",
+                Verdict::Invalid,
+                c,
+                format!(
+                    "malformed extensions: {}",
+                    c.malformed_extensions.join("; ")
+                ),
+            );
+        } else if !c.unknown_critical.is_empty() {
+            push(
+                "critical_extensions",
+                Verdict::Invalid,
+                c,
+                format!(
+                    "critical extensions not understood: {}",
+                    c.unknown_critical.join(", ")
+                ),
+            );
+        } else {
+            push(
+                "critical_extensions",
+                Verdict::Valid,
+                c,
+                "every critical extension is understood".to_owned(),
+            );
+        }
+
+        // policy
+        if !is_anchor {
+            let (verdict, detail) = policy_check(c, i == 0, opts);
+            push("policy", verdict, c, detail);
+        }
+
+        // revocation
+        if let (false, Some(iss)) = (is_anchor, issuer) {
+            let (verdict, detail) = revocation_check(c, iss, &crls, opts);
+            push("revocation", verdict, c, detail);
+        }
+    }
+
+    // anchor
+    let top = chain.last().copied().unwrap_or(leaf);
+    if built.anchored {
+        push(
+            "anchor",
+            Verdict::Valid,
+            top,
+            "path ends at a configured trust anchor".to_owned(),
+        );
+    } else if top.is_self_issued() && top.verify_signed_by(&top.spki_der).is_ok() {
+        push(
+            "anchor",
+            Verdict::Indeterminate,
+            top,
+            SELF_SIGNED_NOT_ANCHOR.to_owned(),
+        );
+    } else if chain.len() >= opts.max_path_len {
+        push(
+            "anchor",
+            Verdict::Indeterminate,
+            top,
+            format!("no trust anchor within {} certificates", opts.max_path_len),
+        );
+    } else {
+        push(
+            "anchor",
+            Verdict::Indeterminate,
+            top,
+            format!(
+                "no path: issuer {} is neither a trust anchor nor a known or supplied intermediate",
+                top.issuer()
+            ),
+        );
+    }
+
+    let verdict = if checks.iter().any(|c| c.verdict == Verdict::Invalid) {
+        Verdict::Invalid
+    } else if checks.iter().any(|c| c.verdict == Verdict::Indeterminate) {
+        Verdict::Indeterminate
+    } else {
+        Verdict::Valid
+    };
+    for crl in &crls {
+        if !chain.iter().any(|c| c.issuer_der == crl.issuer_der) {
+            warnings.push(format!(
+                "CRL from {} concerns no certificate of the path",
+                crl.issuer()
+            ));
+        }
+    }
+    PathReport {
+        verdict,
+        checks,
+        chain: chain.iter().map(|c| c.der.clone()).collect(),
+        qualification: leaf.hc_role().and_then(crate::HcRole::qualification),
+        leaf: Some(CertInfo::from_certificate(leaf)),
+        warnings,
+    }
+}
+
+fn describe(ku: &[&str]) -> String {
+    if ku.is_empty() {
+        "(none)".to_owned()
+    } else {
+        ku.join(",")
+    }
+}
+
+fn leaf_usage(c: &Certificate, purpose: Purpose, ku: &[&str]) -> (bool, String) {
+    let has = |n| ku.contains(&n);
+    let absent = c.key_usage.is_none();
+    match purpose {
+        Purpose::NonRepudiation => (
+            absent || has("nonRepudiation"),
+            format!("nonRepudiation needed, keyUsage {}", describe(ku)),
+        ),
+        Purpose::AnySignature => (
+            absent || has("nonRepudiation") || has("digitalSignature"),
+            format!("a signature usage needed, keyUsage {}", describe(ku)),
+        ),
+        Purpose::Authentication => (
+            absent || has("digitalSignature"),
+            format!("digitalSignature needed, keyUsage {}", describe(ku)),
+        ),
+        Purpose::TimeStamping => {
+            let eku_ok = c.ext_key_usage.as_ref().is_some_and(|(critical, ekus)| {
+                *critical && ekus.len() == 1 && ekus.contains(&cert::OID_KP_TIME_STAMPING)
+            });
+            let ku_ok = absent || has("digitalSignature") || has("nonRepudiation");
+            (
+                eku_ok && ku_ok,
+                format!(
+                    "critical extendedKeyUsage timeStamping (sole) needed: {}; keyUsage {}",
+                    if eku_ok { "present" } else { "missing" },
+                    describe(ku)
+                ),
+            )
+        }
+    }
+}
+
+fn policy_check(c: &Certificate, is_leaf: bool, opts: &PathOptions) -> (Verdict, String) {
+    let Some((critical, policies)) = &c.policies else {
+        return if is_leaf && opts.require_policy {
+            (
+                Verdict::Invalid,
+                "no certificatePolicies, and an accepted policy is required".to_owned(),
+            )
+        } else {
+            (Verdict::Valid, "no certificatePolicies".to_owned())
+        };
+    };
+    let names: Vec<String> = policies.iter().map(ToString::to_string).collect();
+    let accepted: Vec<&String> = names.iter().filter(|p| opts.policy_accepted(p)).collect();
+    let crit = if *critical {
+        "critical"
+    } else {
+        "non-critical"
+    };
+    if accepted.is_empty() && *critical {
+        (
+            Verdict::Invalid,
+            format!(
+                "{crit} certificatePolicies {} names no policy this verifier understands",
+                names.join(",")
+            ),
+        )
+    } else if accepted.is_empty() && is_leaf && opts.require_policy {
+        (
+            Verdict::Invalid,
+            format!(
+                "{crit} certificatePolicies {} names no accepted policy",
+                names.join(",")
+            ),
+        )
+    } else if accepted.is_empty() {
+        (
+            Verdict::Valid,
+            format!(
+                "{crit} certificatePolicies {} (none required)",
+                names.join(",")
+            ),
+        )
+    } else {
+        (
+            Verdict::Valid,
+            format!(
+                "{crit} certificatePolicies: accepted {}",
+                accepted
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        )
+    }
+}
+
+fn revocation_check(
+    c: &Certificate,
+    issuer: &Certificate,
+    crls: &[Crl],
+    opts: &PathOptions,
+) -> (Verdict, String) {
+    let from_issuer: Vec<&Crl> = crls
+        .iter()
+        .filter(|crl| crl.issuer_der == c.issuer_der)
+        .collect();
+    let not_checked = |why: String| {
+        if opts.require_revocation {
+            (Verdict::Indeterminate, why)
+        } else {
+            (Verdict::Valid, format!("not checked: {why}"))
+        }
+    };
+    if from_issuer.is_empty() {
+        return not_checked(format!("no CRL from {} supplied", c.issuer()));
+    }
+    if issuer.key_usage.is_some() && !issuer.key_usage_names().contains(&"cRLSign") {
+        return (
+            Verdict::Indeterminate,
+            format!(
+                "{} may not sign CRLs (keyUsage lacks cRLSign)",
+                issuer.subject()
+            ),
+        );
+    }
+    let mut problems = Vec::new();
+    let mut usable = Vec::new();
+    for crl in from_issuer {
+        if let Err(e) = crl.verify_signed_by(issuer) {
+            problems.push(format!("CRL of {} does not verify: {e}", crl.this_update()));
+        } else if !crl.unknown_critical().is_empty() {
+            problems.push(format!(
+                "CRL of {} has critical extensions not understood: {}",
+                crl.this_update(),
+                crl.unknown_critical().join(", ")
+            ));
+        } else {
+            usable.push(crl);
+        }
+    }
+    // A revocation dated before the validation time is final, whatever the freshness.
+    for crl in &usable {
+        if let Some(entry) = crl.entry_for(c)
+            && entry.date <= opts.at
+        {
+            let reason = entry
+                .reason
+                .map_or_else(|| "no reason given".to_owned(), |r| format!("{r:?}"));
+            return (
+                Verdict::Invalid,
+                format!(
+                    "revoked on {} ({reason}), CRL of {}",
+                    entry.date,
+                    crl.this_update()
+                ),
+            );
+        }
+    }
+    let fresh = usable
+        .iter()
+        .find(|crl| crl.next_update().is_none_or(|n| n >= opts.at));
+    match fresh {
+        Some(crl) => {
+            let later = crl
+                .entry_for(c)
+                .map(|e| format!("; revoked later, on {}", e.date))
+                .unwrap_or_default();
+            (
+                Verdict::Valid,
+                format!(
+                    "not revoked at {} per the CRL of {}{later}",
+                    opts.at,
+                    crl.this_update()
+                ),
+            )
+        }
+        None if !usable.is_empty() => (
+            Verdict::Indeterminate,
+            format!(
+                "CRLs from {} are stale at {} (nextUpdate passed)",
+                c.issuer(),
+                opts.at
+            ),
+        ),
+        None => (Verdict::Indeterminate, problems.join("; ")),
+    }
+}
+
+const SELF_SIGNED_NOT_ANCHOR: &str = "path ends at a self-signed certificate that is not a \
+    configured trust anchor (a document's own root is never trusted)";
+
+struct Built<'a> {
+    chain: Vec<&'a Certificate>,
+    /// `signatures[i]`: chain[i]'s signature checked with chain[i + 1]'s key.
+    signatures: Vec<Result<(), crate::Error>>,
+    anchored: bool,
+}
+
+fn key_ids_compatible(child: &Certificate, parent: &Certificate) -> bool {
+    match (&child.aki, &parent.ski) {
+        (Some(a), Some(s)) => a == s,
+        _ => true,
+    }
+}
+
+fn build<'a>(
+    leaf: &'a Certificate,
+    extras: &'a [Certificate],
+    store: &'a TrustStore,
+    max: usize,
+) -> Built<'a> {
+    let mut chain = vec![leaf];
+    let mut signatures = Vec::new();
+    let mut current = leaf;
+    let mut anchored = store.is_anchor(leaf);
+    while !anchored && chain.len() < max {
+        let issues = |p: &&Certificate| {
+            p.subject_der == current.issuer_der && key_ids_compatible(current, p)
+        };
+        // Anchors first: a path is as short as it can be. Among name matches, the one
+        // whose key verifies wins; otherwise the first, so a bad signature is reported
+        // as such rather than as "no path".
+        let anchors: Vec<&Certificate> = store.anchors().filter(issues).collect();
+        let intermediates: Vec<&Certificate> = extras
+            .iter()
+            .chain(store.intermediates())
+            .filter(issues)
+            .filter(|p| !chain.iter().any(|c| c.der == p.der))
+            .collect();
+        let mut pick = None;
+        for (cand, is_anchor) in anchors
+            .iter()
+            .map(|a| (*a, true))
+            .chain(intermediates.iter().map(|a| (*a, false)))
+        {
+            let result = current.verify_signed_by(&cand.spki_der);
+            if result.is_ok() {
+                pick = Some((cand, is_anchor, result));
+                break;
+            }
+            if pick.is_none() {
+                pick = Some((cand, is_anchor, result));
+            }
+        }
+        let Some((next, is_anchor, result)) = pick else {
+            break;
+        };
+        signatures.push(result);
+        chain.push(next);
+        current = next;
+        anchored = is_anchor || store.is_anchor(next);
+    }
+    Built {
+        chain,
+        signatures,
+        anchored,
+    }
+}
