@@ -1,0 +1,124 @@
+//! The signed package checked by an independent verifier (xmlsec1) and by ours.
+// Test helpers outside `#[test]` functions panic on failure like the tests themselves.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::process::Command;
+
+use card_sim::{InProcess, MyNumberCard};
+use mynaportal_client::{
+    ApduCard, PackageError, PackagePart, PortalCard, SignaturePin, sign_package, verify_package,
+};
+
+fn parts() -> Vec<PackagePart> {
+    vec![
+        PackagePart {
+            name: "form.json".into(),
+            media_type: "application/json".into(),
+            content: br#"{"a":"b"}"#.to_vec(),
+        },
+        PackagePart {
+            name: "photo".into(),
+            media_type: "image/png".into(),
+            content: vec![0x89, b'P', b'N', b'G', 1, 2, 3],
+        },
+    ]
+}
+
+fn signed() -> (String, Vec<PackagePart>, MyNumberCard) {
+    let rules = authority_forms::RuleSet::guide_2024_06().unwrap();
+    let virtual_card = MyNumberCard::new().unwrap();
+    let mut card = ApduCard::new(InProcess::new(virtual_card));
+    let pin = SignaturePin::new("ABC123", &rules.pins).unwrap();
+    let parts = parts();
+    let xml = sign_package(&parts, |alg, digest| {
+        card.sign_with_signature_key(&pin, alg, digest)
+    })
+    .unwrap();
+    (xml, parts, card.into_inner().into_card())
+}
+
+fn xmlsec1(dir: &std::path::Path) -> std::process::Output {
+    Command::new("xmlsec1")
+        .current_dir(dir)
+        .args([
+            "--verify",
+            "--trusted-der",
+            "root.der",
+            "--untrusted-der",
+            "ca.der",
+            "--id-attr:Id",
+            "urn:medsign:mynaportal:package:1:Manifest",
+            "--id-attr:Id",
+            "http://www.w3.org/2000/09/xmldsig#:SignedInfo",
+            "package.xml",
+        ])
+        .output()
+        .expect("xmlsec1 is installed (apt-get install xmlsec1)")
+}
+
+#[test]
+fn xmlsec1_verifies_the_package_and_refuses_a_changed_part() {
+    let (xml, parts, card) = signed();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.xml"), &xml).unwrap();
+    std::fs::write(dir.path().join("root.der"), card.pki().root_der()).unwrap();
+    std::fs::write(dir.path().join("ca.der"), card.pki().sign_ca_der()).unwrap();
+    for part in &parts {
+        std::fs::write(dir.path().join(&part.name), &part.content).unwrap();
+    }
+    let ok = xmlsec1(dir.path());
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    std::fs::write(dir.path().join("photo"), b"another photo").unwrap();
+    let changed = xmlsec1(dir.path());
+    assert!(!changed.status.success(), "xmlsec1 accepted a changed part");
+}
+
+#[test]
+fn our_verifier_accepts_the_package_and_names_each_failure() {
+    let (xml, parts, card) = signed();
+    let mut trust = hpki_cert::TrustStore::new();
+    trust.add_anchor_der(card.pki().root_der()).unwrap();
+    let now = jiff::Timestamp::now();
+    let verified = verify_package(&xml, &parts, &trust, now).unwrap();
+    assert_eq!(verified.basic_four.sex, "2");
+
+    let mut other = parts.clone();
+    other[1].content.push(0);
+    assert_eq!(
+        verify_package(&xml, &other, &trust, now).unwrap_err(),
+        PackageError::DigestMismatch("photo".into())
+    );
+
+    assert!(matches!(
+        verify_package(&xml, &parts[..1], &trust, now),
+        Err(PackageError::PartsMismatch(_))
+    ));
+    assert!(matches!(
+        verify_package(&xml, &parts, &hpki_cert::TrustStore::new(), now),
+        Err(PackageError::Certificate(_))
+    ));
+    let signed_info = xml.replace(
+        "Id=\"signed-info\"><ds:CanonicalizationMethod",
+        "Id=\"signed-info\" ><ds:CanonicalizationMethod",
+    );
+    // Whitespace inside a tag is canonicalized away: still valid.
+    assert!(verify_package(&signed_info, &parts, &trust, now).is_ok());
+    let dtd = format!(
+        "<!DOCTYPE x [<!ENTITY a \"b\">]>{}",
+        xml.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+    );
+    assert!(matches!(
+        verify_package(&dtd, &parts, &trust, now),
+        Err(PackageError::Malformed(_))
+    ));
+}
