@@ -10,5 +10,14 @@ pub mod vpcd;
 
 pub use crate::{
     card::{InProcess, VirtualCard},
+    hpki::{
+        HPKI_PIN_TRIES, HpkiHolder, HpkiKey, HpkiProfile, HpkiSignSupport, HpkiTestCardError,
+        HpkiTestCertificates, VirtualHpkiCard,
+    },
+    jpki::{
+        BlockedStatus, CardPin, JPKI_AID, JpkiTestPki, MY_NUMBER_ATR, MyNumberCard,
+        MyNumberOptions, TEXT_AID, TestHolder, TestPkiError, Token, default_pins,
+        jpki_san_oid, with_check_digit,
+    },
     minimal::MinimalCard,
 };

@@ -1,0 +1,618 @@
+//! hpki-card against the virtual HPKI cards of card-sim: both layouts, both signing
+//! variants, extended length and chaining, the PIN rules, and APDU counts pinned with a
+//! trace. Signatures are checked with `openssl`, not only with ourselves.
+
+// Test helpers outside #[test] functions: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use apdu::{Trace, TraceTransport, Transport};
+use card_sim::{
+    HpkiHolder, HpkiKey, HpkiProfile, HpkiSignSupport, InProcess, MinimalCard, VirtualHpkiCard,
+};
+use cert_signer::{CertSigner, DigestAlgorithm};
+use hpki_card::{App, Error, HpkiCard, HpkiSigner, Pin, PinStatus, Profile, SignVariant};
+
+type Traced = TraceTransport<InProcess<VirtualHpkiCard>>;
+
+fn card(holder: HpkiHolder) -> VirtualHpkiCard {
+    VirtualHpkiCard::test_card(holder).unwrap()
+}
+
+fn traced(card: VirtualHpkiCard) -> Traced {
+    TraceTransport::new(InProcess::new(card))
+}
+
+fn pin() -> Pin {
+    Pin::new("1234").unwrap()
+}
+
+/// VERIFY commands that carried a PIN (not the counter queries).
+fn pin_presentations(trace: &Trace) -> usize {
+    trace
+        .exchanges
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.command.len() > 4)
+        .count()
+}
+
+fn counter_queries(trace: &Trace) -> usize {
+    trace
+        .exchanges
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.command.len() == 4)
+        .count()
+}
+
+/// Verifies `signature` over `message` (RSASSA-PKCS1-v1_5, SHA-256) with openssl and the
+/// certificate's public key.
+fn openssl_verifies(cert_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    std::fs::write(p("cert.der"), cert_der).unwrap();
+    std::fs::write(p("msg"), message).unwrap();
+    std::fs::write(p("sig"), signature).unwrap();
+    let pubkey = Process::new("openssl")
+        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
+        .arg(p("cert.der"))
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        pubkey.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pubkey.stderr)
+    );
+    std::fs::write(p("pub.pem"), &pubkey.stdout).unwrap();
+    let out = Process::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(p("pub.pem"))
+        .arg("-signature")
+        .arg(p("sig"))
+        .arg(p("msg"))
+        .output()
+        .unwrap();
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
+
+fn openssl_pkeyutl_verifies(dir: &Path, cert_der: &[u8], digest: &[u8], signature: &[u8]) -> bool {
+    let p = |name: &str| dir.join(name);
+    std::fs::write(p("cert.der"), cert_der).unwrap();
+    std::fs::write(p("digest"), digest).unwrap();
+    std::fs::write(p("sig"), signature).unwrap();
+    let out = Process::new("openssl")
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-certin",
+            "-keyform",
+            "DER",
+            "-pkeyopt",
+            "digest:sha256",
+            "-inkey",
+        ])
+        .arg(p("cert.der"))
+        .arg("-in")
+        .arg(p("digest"))
+        .arg("-sigfile")
+        .arg(p("sig"))
+        .output()
+        .unwrap();
+    out.status.success()
+}
+
+#[test]
+fn certificate_is_read_without_pin_in_exact_chunks_and_cached() {
+    let virtual_card = card(HpkiHolder::Physician);
+    let expected = virtual_card.signing_key().certificate_der().to_vec();
+    let mut hpki = HpkiCard::open(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
+    hpki.transport_mut().clear();
+    assert_eq!(hpki.read_certificate().unwrap(), expected.as_slice());
+    let trace = hpki.transport().trace().clone();
+    assert_eq!(trace.count_ins(0x20), 0, "no PIN for the certificate");
+    assert_eq!(trace.count_ins(0xB0), expected.len().div_ceil(256));
+    // Every READ BINARY answered 9000: the last one asked for exactly what was left.
+    assert!(
+        trace
+            .exchanges
+            .iter()
+            .all(|e| e.status() == Some(apdu::StatusWord::SUCCESS))
+    );
+    let last = trace.exchanges.last().unwrap();
+    let rest = expected.len() % 256;
+    assert_eq!(usize::from(*last.command.last().unwrap()), rest);
+    // Cached: no READ BINARY after the certificate is known.
+    hpki.transport_mut().clear();
+    hpki.read_certificate().unwrap();
+    assert!(hpki.transport().trace().is_empty());
+}
+
+#[test]
+fn the_authentication_application_has_its_own_certificate() {
+    let virtual_card = card(HpkiHolder::Dentist);
+    let expected = virtual_card.authentication_key().certificate_der().to_vec();
+    let mut hpki = HpkiCard::open(
+        InProcess::new(virtual_card),
+        App::Authentication,
+        Profile::Jma,
+    )
+    .unwrap();
+    assert_eq!(hpki.read_certificate().unwrap(), expected.as_slice());
+}
+
+#[test]
+fn a_card_without_hpki_applications_is_app_not_found() {
+    let other = InProcess::new(MinimalCard::new(vec![vec![0xD3, 0x92, 0xF0, 0x00, 0x26]]));
+    assert!(matches!(
+        HpkiCard::open(other, App::Signing, Profile::Jma),
+        Err(Error::AppNotFound(App::Signing))
+    ));
+}
+
+#[test]
+fn profile_detection_finds_both_layouts() {
+    for profile in [HpkiProfile::Jma, HpkiProfile::JahisReference] {
+        let virtual_card = card(HpkiHolder::Pharmacist).with_profile(profile);
+        let expected = virtual_card.signing_key().certificate_der().to_vec();
+        let mut hpki = HpkiCard::open_detect(InProcess::new(virtual_card), App::Signing).unwrap();
+        let want = match profile {
+            HpkiProfile::Jma => Profile::Jma,
+            _ => Profile::JahisReference,
+        };
+        assert_eq!(hpki.profile(), want);
+        assert_eq!(hpki.read_certificate().unwrap(), expected.as_slice());
+        assert_eq!(hpki.pin_status().unwrap(), PinStatus::TriesLeft(15));
+    }
+}
+
+/// Signs `message` with a fresh signer over `virtual_card`, checks the signature with
+/// openssl, and returns the trace and the variant used.
+fn sign_and_check(
+    virtual_card: VirtualHpkiCard,
+    profile: Profile,
+    message: &[u8],
+) -> (Trace, SignVariant) {
+    let hpki = HpkiCard::open(traced(virtual_card), App::Signing, profile).unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    signer.card_mut().transport_mut().clear();
+    let digest = DigestAlgorithm::Sha256.hash(message);
+    let signature = signer
+        .sign_digest(DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    assert_eq!(signature.len(), 256);
+    assert!(openssl_verifies(
+        signer.certificate_der(),
+        message,
+        &signature
+    ));
+    let variant = signer.card_mut().sign_variant().unwrap();
+    (signer.card_mut().transport().trace().clone(), variant)
+}
+
+fn has_command(trace: &Trace, prefix: &[u8]) -> bool {
+    trace
+        .exchanges
+        .iter()
+        .any(|e| e.command.starts_with(prefix))
+}
+
+#[test]
+fn jpki_style_signing_verifies_with_openssl() {
+    let (trace, variant) = sign_and_check(
+        card(HpkiHolder::Physician).with_sign_support(HpkiSignSupport::JpkiStyleOnly),
+        Profile::Jma,
+        b"<Prescription/>",
+    );
+    assert_eq!(variant, SignVariant::JpkiStyle);
+    assert!(has_command(&trace, &[0x80, 0x2A, 0x00, 0x80, 0x33]));
+    assert_eq!(pin_presentations(&trace), 1);
+}
+
+#[test]
+fn jahis_pso_goes_out_as_one_extended_apdu_when_the_reader_has_extended_length() {
+    let (trace, variant) = sign_and_check(
+        card(HpkiHolder::Dentist).with_sign_support(HpkiSignSupport::JahisPsoOnly),
+        Profile::Jma,
+        b"dental record",
+    );
+    assert_eq!(variant, SignVariant::JahisPso);
+    assert!(has_command(
+        &trace,
+        &[0x00, 0x22, 0x41, 0xB6, 0x04, 0x84, 0x02, 0x00, 0x0C]
+    ));
+    let pso: Vec<_> = trace
+        .exchanges
+        .iter()
+        .filter(|e| e.ins() == Some(0x2A))
+        .collect();
+    assert_eq!(pso.len(), 2, "the refused 80 2A, then the PSO");
+    let ext = pso.last().unwrap();
+    assert!(
+        ext.command
+            .starts_with(&[0x00, 0x2A, 0x9E, 0x9A, 0x00, 0x01, 0x00, 0x00, 0x01, 0xFF])
+    );
+    assert!(ext.command.ends_with(&[0x01, 0x00]));
+    assert_eq!(ext.command.len(), 7 + 256 + 2);
+    assert_eq!(
+        pin_presentations(&trace),
+        1,
+        "the PIN is not presented twice on fallback"
+    );
+}
+
+#[test]
+fn jahis_pso_is_chained_when_the_reader_has_no_extended_length() {
+    let (trace, variant) = sign_and_check(
+        card(HpkiHolder::Pharmacist)
+            .with_profile(HpkiProfile::JahisReference)
+            .with_sign_support(HpkiSignSupport::JahisPsoOnly)
+            .with_extended_length(false),
+        Profile::JahisReference,
+        b"dispensing record",
+    );
+    assert_eq!(variant, SignVariant::JahisPso);
+    assert!(has_command(
+        &trace,
+        &[0x00, 0x22, 0x41, 0xB6, 0x04, 0x81, 0x02, 0x00, 0x17]
+    ));
+    assert!(has_command(&trace, &[0x00, 0x20, 0x00, 0x96]));
+    let links: Vec<_> = trace
+        .exchanges
+        .iter()
+        .filter(|e| e.ins() == Some(0x2A))
+        .collect();
+    assert_eq!(links.len(), 2);
+    assert!(
+        links[0]
+            .command
+            .starts_with(&[0x10, 0x2A, 0x9E, 0x9A, 0xFF, 0x00, 0x01])
+    );
+    assert!(
+        links[1]
+            .command
+            .starts_with(&[0x00, 0x2A, 0x9E, 0x9A, 0x01])
+    );
+    assert_eq!(
+        links[1].command.last(),
+        Some(&0x00),
+        "Le 256 on the last link"
+    );
+}
+
+#[test]
+fn the_card_refusing_the_preferred_variant_falls_back_and_remembers() {
+    // JAHIS layout prefers the PSO; this card only knows 80 2A: MSE SET answers 6D00
+    // before any PIN is spent.
+    let virtual_card = card(HpkiHolder::Physician)
+        .with_profile(HpkiProfile::JahisReference)
+        .with_sign_support(HpkiSignSupport::JpkiStyleOnly);
+    let hpki = HpkiCard::open(traced(virtual_card), App::Signing, Profile::JahisReference).unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let digest = DigestAlgorithm::Sha256.hash(b"one");
+    signer
+        .sign_digest(DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    let first = signer.card_mut().transport().trace().clone();
+    assert_eq!(first.count_ins(0x22), 1, "MSE SET tried once");
+    assert_eq!(pin_presentations(&first), 1);
+    assert_eq!(
+        signer.card_mut().sign_variant(),
+        Some(SignVariant::JpkiStyle)
+    );
+
+    signer.card_mut().transport_mut().clear();
+    signer
+        .sign_digest(DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    let second = signer.card_mut().transport().trace().clone();
+    assert_eq!(second.count_ins(0x22), 0, "the variant is remembered");
+    // Counter query, VERIFY, 80 2A: the key is still the current EF.
+    assert_eq!(second.len(), 3, "{}", second.to_text());
+}
+
+#[test]
+fn a_forced_variant_the_card_refuses_is_signing_not_supported() {
+    let virtual_card = card(HpkiHolder::Physician).with_sign_support(HpkiSignSupport::JahisPsoOnly);
+    let mut hpki = HpkiCard::open(InProcess::new(virtual_card), App::Signing, Profile::Jma)
+        .unwrap()
+        .with_sign_variant(SignVariant::JpkiStyle);
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    assert!(matches!(
+        hpki.sign_with_pin(&pin(), DigestAlgorithm::Sha256, &digest),
+        Err(Error::SigningNotSupported)
+    ));
+}
+
+#[test]
+fn the_signing_ap_gets_the_pin_exactly_once_per_signature() {
+    let hpki = HpkiCard::open(
+        traced(card(HpkiHolder::Physician)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let digests: Vec<Vec<u8>> = (0..3u8)
+        .map(|i| DigestAlgorithm::Sha256.hash(&[i]))
+        .collect();
+    let refs: Vec<&[u8]> = digests.iter().map(Vec::as_slice).collect();
+    signer.card_mut().transport_mut().clear();
+    let sigs = signer.sign_digests(DigestAlgorithm::Sha256, &refs).unwrap();
+    assert_eq!(sigs.len(), 3);
+    let trace = signer.card_mut().transport().trace().clone();
+    assert_eq!(pin_presentations(&trace), 3);
+    assert_eq!(
+        counter_queries(&trace),
+        3,
+        "the last-try guard asks before each"
+    );
+    assert_eq!(trace.count_ins(0x2A), 3);
+    // The PIN never reaches the trace.
+    assert!(!trace.to_text().contains("31323334"));
+}
+
+#[test]
+fn the_authentication_ap_gets_the_pin_once_per_session() {
+    let hpki = HpkiCard::open(
+        traced(card(HpkiHolder::Dentist)),
+        App::Authentication,
+        Profile::Jma,
+    )
+    .unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    for i in 0..3u8 {
+        let digest = DigestAlgorithm::Sha256.hash(&[i]);
+        let sig = signer
+            .sign_digest(DigestAlgorithm::Sha256, &digest)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        assert!(openssl_pkeyutl_verifies(
+            dir.path(),
+            signer.certificate_der(),
+            &digest,
+            &sig
+        ));
+    }
+    let trace = signer.card_mut().transport().trace().clone();
+    assert_eq!(pin_presentations(&trace), 1);
+    assert_eq!(trace.count_ins(0x2A), 3);
+}
+
+#[test]
+fn a_wrong_pin_reports_the_tries_left_and_is_never_presented_again() {
+    let hpki = HpkiCard::open(
+        traced(card(HpkiHolder::Physician)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let mut signer = HpkiSigner::new(hpki, Pin::new("9999").unwrap()).unwrap();
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    let err = signer
+        .sign_prehashed(DigestAlgorithm::Sha256, &digest)
+        .unwrap_err();
+    assert!(matches!(err, Error::WrongPin { tries_left: 14 }), "{err}");
+    signer.card_mut().transport_mut().clear();
+    assert!(
+        signer
+            .sign_prehashed(DigestAlgorithm::Sha256, &digest)
+            .is_err()
+    );
+    assert_eq!(signer.card_mut().transport().trace().count_ins(0x20), 0);
+}
+
+#[test]
+fn the_last_try_is_refused_unless_the_caller_opts_in() {
+    let virtual_card = card(HpkiHolder::Physician).with_tries_left(1);
+    let mut hpki = HpkiCard::open(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
+    hpki.transport_mut().clear();
+    assert!(matches!(hpki.verify(&pin()), Err(Error::LastTryRefused)));
+    assert_eq!(pin_presentations(hpki.transport().trace()), 0);
+    assert_eq!(hpki.transport_mut().inner_mut().card().tries_left(), 1);
+
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    assert!(matches!(
+        hpki.sign_with_pin(&pin(), DigestAlgorithm::Sha256, &digest),
+        Err(Error::LastTryRefused)
+    ));
+    // Opting in spends it; the right PIN resets the counter.
+    hpki.verify_last_try(&pin()).unwrap();
+    assert_eq!(hpki.transport_mut().inner_mut().card().tries_left(), 15);
+}
+
+#[test]
+fn fifteen_wrong_pins_lock_the_card() {
+    let mut hpki = HpkiCard::open(
+        InProcess::new(card(HpkiHolder::Pharmacist)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let wrong = Pin::new("0000").unwrap();
+    for left in (1..15u8).rev() {
+        assert!(
+            matches!(hpki.verify(&wrong), Err(Error::WrongPin { tries_left }) if tries_left == left)
+        );
+    }
+    assert_eq!(hpki.pin_status().unwrap(), PinStatus::TriesLeft(1));
+    assert!(matches!(hpki.verify(&wrong), Err(Error::LastTryRefused)));
+    hpki.set_allow_last_try(true);
+    assert!(matches!(hpki.verify(&wrong), Err(Error::Blocked)));
+    assert_eq!(hpki.pin_status().unwrap(), PinStatus::Blocked);
+    // Even the right PIN no longer opens it.
+    assert!(matches!(hpki.verify(&pin()), Err(Error::Blocked)));
+}
+
+#[test]
+fn signing_without_a_pin_on_the_signing_ap_is_pin_required() {
+    let mut hpki = HpkiCard::open(
+        InProcess::new(card(HpkiHolder::Physician)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    hpki.verify(&pin()).unwrap();
+    hpki.sign(DigestAlgorithm::Sha256, &digest).unwrap();
+    // userConsent 1: the verification was used up by the signature.
+    assert!(matches!(
+        hpki.sign(DigestAlgorithm::Sha256, &digest),
+        Err(Error::PinRequired)
+    ));
+}
+
+#[test]
+fn sha384_and_sha512_digest_infos_pass_through() {
+    for alg in [DigestAlgorithm::Sha384, DigestAlgorithm::Sha512] {
+        for support in [
+            HpkiSignSupport::JahisPsoOnly,
+            HpkiSignSupport::JpkiStyleOnly,
+        ] {
+            let virtual_card = card(HpkiHolder::Physician).with_sign_support(support);
+            let hpki =
+                HpkiCard::open(InProcess::new(virtual_card), App::Signing, Profile::Jma).unwrap();
+            let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+            let digest = alg.hash(b"m");
+            // HpkiCard checks the signature against the certificate before returning it.
+            assert_eq!(signer.sign_digest(alg, &digest).unwrap().len(), 256);
+        }
+    }
+}
+
+#[test]
+fn a_card_whose_key_does_not_match_its_certificate_is_caught() {
+    let real = card(HpkiHolder::Physician);
+    let cert = real.signing_key().certificate_der().to_vec();
+    let wrong_key = cert_signer::test_key();
+    let virtual_card = VirtualHpkiCard::new(
+        HpkiKey::new(wrong_key.clone(), cert.clone()),
+        HpkiKey::new(wrong_key, cert),
+    );
+    let mut hpki =
+        HpkiCard::open(InProcess::new(virtual_card), App::Signing, Profile::Jma).unwrap();
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    assert!(matches!(
+        hpki.sign_with_pin(&pin(), DigestAlgorithm::Sha256, &digest),
+        Err(Error::BadSignature)
+    ));
+}
+
+#[test]
+fn rustcrypto_signature_traits_give_verifiable_signatures() {
+    use rsa::pkcs1v15::VerifyingKey;
+    use sha2::Sha256;
+    use signature::{Signer as _, Verifier as _, hazmat::PrehashSigner as _};
+
+    let hpki = HpkiCard::open(
+        InProcess::new(card(HpkiHolder::Dentist)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let public = public_key(signer.certificate_der());
+    let verifying = VerifyingKey::<Sha256>::new(public);
+
+    let sig = signer.try_sign(b"message").unwrap();
+    verifying.verify(b"message", &sig).unwrap();
+
+    let prehash = DigestAlgorithm::Sha256.hash(b"message");
+    let sig2 = signer.sign_prehash(&prehash).unwrap();
+    assert_eq!(sig, sig2, "PKCS#1 v1.5 is deterministic");
+    assert!(
+        signer.sign_prehash(&[0u8; 20]).is_err(),
+        "SHA-1 lengths are refused"
+    );
+}
+
+#[test]
+fn every_signer_is_interchangeable_behind_dyn_cert_signer() {
+    let hpki = HpkiCard::open(
+        InProcess::new(card(HpkiHolder::Physician)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let dyn_signer: &mut dyn CertSigner = &mut signer;
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    assert!(
+        dyn_signer
+            .sign_digest(DigestAlgorithm::Sha256, &digest)
+            .is_ok()
+    );
+    assert!(matches!(
+        dyn_signer.sign_digest(DigestAlgorithm::Sha256, &digest[..31]),
+        Err(cert_signer::SignError::DigestLength { .. })
+    ));
+}
+
+#[test]
+fn debug_output_never_shows_the_pin() {
+    let hpki = HpkiCard::open(
+        InProcess::new(card(HpkiHolder::Physician)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let signer = HpkiSigner::new(hpki, Pin::new("S3cr3tPIN").unwrap()).unwrap();
+    let s = format!("{signer:?}");
+    assert!(s.contains("redacted") && !s.contains("S3cr3tPIN"), "{s}");
+}
+
+#[test]
+fn every_holder_signs_through_both_variants_and_openssl_agrees() {
+    for holder in HpkiHolder::ALL {
+        for support in [
+            HpkiSignSupport::JahisPsoOnly,
+            HpkiSignSupport::JpkiStyleOnly,
+        ] {
+            let (_, variant) = sign_and_check(
+                card(holder)
+                    .with_sign_support(support)
+                    .with_extended_length(false),
+                Profile::Jma,
+                format!("{holder:?}").as_bytes(),
+            );
+            let expected = match support {
+                HpkiSignSupport::JahisPsoOnly => SignVariant::JahisPso,
+                _ => SignVariant::JpkiStyle,
+            };
+            assert_eq!(variant, expected);
+        }
+    }
+}
+
+#[test]
+fn a_card_pulled_mid_signature_is_a_transport_error() {
+    let reader = InProcess::new(card(HpkiHolder::Physician));
+    let hpki = HpkiCard::open(reader, App::Signing, Profile::Jma).unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    // SELECT PIN, SELECT key, then the card is gone before the counter query.
+    signer.card_mut().transport_mut().remove_after(2);
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    let err = signer
+        .sign_prehashed(DigestAlgorithm::Sha256, &digest)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Apdu(apdu::Error::Transport(apdu::TransportError::CardRemoved))
+        ),
+        "{err}"
+    );
+    assert!(signer.card_mut().transport().supports_extended_length());
+}
+
+fn public_key(cert_der: &[u8]) -> rsa::PublicKey {
+    use der::{Decode as _, Encode as _};
+    use rsa::pkcs8::DecodePublicKey as _;
+    let cert = x509_cert::Certificate::from_der(cert_der).unwrap();
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .unwrap();
+    rsa::PublicKey::from_public_key_der(&spki).unwrap()
+}
