@@ -1,0 +1,165 @@
+//! The platform's Rust API: issuing, persistence, admin refusals, dispatch.
+
+use sign_platform_sim::{Error, IssueRequest, Platform};
+
+fn request(person: &str) -> IssueRequest {
+    IssueRequest {
+        person_id: person.into(),
+        name_kanji: "歯科 花子".into(),
+        name_romaji: "SHIKA Hanako".into(),
+        qualification: hpki_cert::Qualification::Dentist,
+        authority: "MEDIS".into(),
+        jpki_auth_certificate_der: None,
+        now: jiff::Timestamp::now(),
+    }
+}
+
+#[test]
+fn a_second_certificate_validates_as_an_hpki_signing_certificate() {
+    let platform = Platform::open(None).unwrap();
+    let issued = platform.issue_second_certificate(&request("P-1")).unwrap();
+    let mut trust = hpki_cert::TrustStore::new();
+    trust.add_anchor_der(&platform.trust_anchor_der()).unwrap();
+    let report = hpki_cert::validate_path(
+        &issued.certificate_der,
+        &platform.ca_chain_der(),
+        &trust,
+        &hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now()),
+    );
+    assert_eq!(report.verdict, hpki_cert::Verdict::Valid, "{report:?}");
+    let cert = hpki_cert::Certificate::from_der(&issued.certificate_der).unwrap();
+    assert_eq!(
+        cert.hc_role().and_then(|r| r.qualification()),
+        Some(hpki_cert::Qualification::Dentist)
+    );
+    let years = cert
+        .not_after()
+        .duration_since(cert.not_before())
+        .as_hours()
+        / 24
+        / 365;
+    assert_eq!(years, 5);
+    assert!(
+        cert.subject().contains("SHIKA Hanako"),
+        "{}",
+        cert.subject()
+    );
+    // Outside the validity period the same path is refused.
+    let later = cert
+        .not_after()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap();
+    let report = hpki_cert::validate_path(
+        &issued.certificate_der,
+        &platform.ca_chain_der(),
+        &trust,
+        &hpki_cert::PathOptions::hpki_signature(later),
+    );
+    assert_ne!(report.verdict, hpki_cert::Verdict::Valid);
+}
+
+#[test]
+fn the_database_keeps_people_and_the_id_token_key_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.sqlite");
+    let jwks = {
+        let platform = Platform::open(Some(&db)).unwrap();
+        platform.issue_second_certificate(&request("P-1")).unwrap();
+        platform.dispatch("GET", "/oidc/jwks", None, b"").1
+    };
+    let platform = Platform::open(Some(&db)).unwrap();
+    assert_eq!(platform.dispatch("GET", "/oidc/jwks", None, b"").1, jwks);
+    // The person survived: binding a card to them works, to a stranger it does not.
+    let cert = platform
+        .issue_second_certificate(&request("P-2"))
+        .unwrap()
+        .certificate_der;
+    platform.bind_my_number_card("P-1", &cert).unwrap();
+    assert!(matches!(
+        platform.bind_my_number_card("P-9", &cert),
+        Err(Error::UnknownPerson(_))
+    ));
+    assert!(matches!(
+        platform.register_hpki_card("P-1", b"junk"),
+        Err(Error::Certificate(_))
+    ));
+}
+
+#[test]
+fn the_setup_letter_lasts_three_months_and_hides_its_password() {
+    let platform = Platform::open(None).unwrap();
+    let now: jiff::Timestamp = "2026-01-31T00:00:00Z".parse().unwrap();
+    let issued = platform
+        .issue_second_certificate(&IssueRequest {
+            now,
+            ..request("P-1")
+        })
+        .unwrap();
+    assert_eq!(issued.setup_expires_at.to_string(), "2026-04-30T00:00:00Z");
+    assert!(issued.setup_url.contains("/devices/setup/"));
+    assert_eq!(issued.setup_password.len(), 10);
+    assert!(!format!("{issued:?}").contains(&issued.setup_password));
+}
+
+#[test]
+fn dispatch_refuses_malformed_calls_with_json_errors() {
+    let platform = Platform::open(None).unwrap();
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, &'a [u8], u16, &'a str);
+    let cases: [Case<'_>; 6] = [
+        (
+            "POST",
+            "/oidc/token",
+            None,
+            b"[1,2]",
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/oidc/token",
+            None,
+            b"{\"grant_type\":\"password\"}",
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            "POST",
+            "/csc/v2/credentials/list",
+            None,
+            b"",
+            401,
+            "invalid_token",
+        ),
+        (
+            "POST",
+            "/csc/v2/signatures/signHash",
+            Some("forged"),
+            b"{}",
+            401,
+            "invalid_token",
+        ),
+        (
+            "POST",
+            "/oidc/auth/challenge",
+            None,
+            b"{\"client_id\":\"OTHER\"}",
+            400,
+            "unauthorized_client",
+        ),
+        ("DELETE", "/oidc/token", None, b"", 404, "not_found"),
+    ];
+    for (method, path, bearer, body, status, code) in cases {
+        let (s, answer) = platform.dispatch(method, path, bearer, body);
+        assert_eq!(
+            (s, answer["error"].as_str()),
+            (status, Some(code)),
+            "{method} {path}"
+        );
+    }
+    let (s, info) = platform.dispatch("POST", "/csc/v2/info", None, b"");
+    assert_eq!(s, 200);
+    assert_eq!(
+        info["specs"].as_str().map(|v| v.starts_with("2.")),
+        Some(true)
+    );
+}
