@@ -10,7 +10,7 @@ fail() { echo "40-xades: $*" >&2; exit 1; }
 
 EX="$CARGO_TARGET_DIR/debug/examples"
 if [ ! -x "$EX/verify_prescription" ] || [ ! -x "$EX/sign_prescription" ]; then
-  (cd "$ROOT" && cargo build --quiet -p xades-sign --examples)
+  (cd "$ROOT" && cargo build --quiet --examples)
 fi
 FIX="$SHARED/fixtures"
 

@@ -286,18 +286,19 @@ impl<T: Transport> TraceTransport<T> {
     /// Whether the response to `command` is personal data under the current selection,
     /// updating the selection from `command`.
     fn response_is_personal(&mut self, command: &[u8], success: bool) -> bool {
-        if let Ok((cmd, _)) = crate::Command::parse(command) {
-            if cmd.ins == 0xA4 && success {
-                match cmd.p1 {
-                    0x04 => {
-                        self.selected_aid = cmd.data().to_vec();
-                        self.selected_ef = None;
-                    }
-                    0x02 | 0x00 => self.selected_ef = <[u8; 2]>::try_from(cmd.data()).ok(),
-                    _ => {}
+        if let Ok((cmd, _)) = crate::Command::parse(command)
+            && cmd.ins == 0xA4
+            && success
+        {
+            match cmd.p1 {
+                0x04 => {
+                    self.selected_aid = cmd.data().to_vec();
+                    self.selected_ef = None;
                 }
-                return false;
+                0x02 | 0x00 => self.selected_ef = <[u8; 2]>::try_from(cmd.data()).ok(),
+                _ => {}
             }
+            return false;
         }
         self.redaction == Redaction::PersonalData
             && (self.selected_aid.starts_with(&TEXT_AP_PREFIX)

@@ -89,7 +89,10 @@ impl core::fmt::Debug for CardApplicant {
             .field("sex", &"<redacted>")
             .field("birth_date", &"<redacted>")
             .field("address", &"<redacted>")
-            .field("former_surname", &self.former_surname.as_ref().map(|_| "<redacted>"))
+            .field(
+                "former_surname",
+                &self.former_surname.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

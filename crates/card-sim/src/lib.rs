@@ -16,8 +16,8 @@ pub use crate::{
     },
     jpki::{
         BlockedStatus, CardPin, JPKI_AID, JpkiTestPki, MY_NUMBER_ATR, MyNumberCard,
-        MyNumberOptions, TEXT_AID, TestHolder, TestPkiError, Token, default_pins,
-        jpki_san_oid, with_check_digit,
+        MyNumberOptions, TEXT_AID, TestHolder, TestPkiError, Token, default_pins, jpki_san_oid,
+        with_check_digit,
     },
     minimal::MinimalCard,
 };

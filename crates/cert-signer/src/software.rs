@@ -37,8 +37,7 @@ impl SoftwareSigner {
 
     /// A signer from a PKCS#8 PEM private key.
     pub fn from_pkcs8_pem(pem: &str, certificate_der: Vec<u8>) -> Result<Self, SignError> {
-        let key =
-            PrivateKey::from_pkcs8_pem(pem).map_err(|e| SignError::Device(Box::new(e)))?;
+        let key = PrivateKey::from_pkcs8_pem(pem).map_err(|e| SignError::Device(Box::new(e)))?;
         Ok(Self::new(key, certificate_der))
     }
 
@@ -101,7 +100,9 @@ mod tests {
         assert_eq!(key.size(), 256);
         let mut signer = SoftwareSigner::new(key.clone(), vec![]);
         let digest = DigestAlgorithm::Sha256.hash(b"hello");
-        let sig = signer.sign_digest(DigestAlgorithm::Sha256, &digest).unwrap();
+        let sig = signer
+            .sign_digest(DigestAlgorithm::Sha256, &digest)
+            .unwrap();
         key.to_public_key()
             .verify(Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, &sig)
             .unwrap();

@@ -395,7 +395,10 @@ mod tests {
     fn basic_four_items_are_typed() {
         let items = BasicFourItems::parse(&sample("山田\u{3000}花子")).unwrap();
         let shown = format!("{items:?}");
-        assert!(!shown.contains("山田") && !shown.contains("花子"), "{shown}");
+        assert!(
+            !shown.contains("山田") && !shown.contains("花子"),
+            "{shown}"
+        );
         assert_eq!(items.family_name, "山田");
         assert_eq!(items.given_name.as_deref(), Some("花子"));
         assert_eq!(items.birth_date, jiff::civil::date(1980, 4, 1));
