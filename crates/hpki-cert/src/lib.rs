@@ -28,7 +28,7 @@ pub use crate::{
     trust::TrustStore,
     verify::{
         ECDSA_WITH_SHA256, SHA1_WITH_RSA, SHA256_WITH_RSA, SHA384_WITH_RSA, SHA512_WITH_RSA,
-        verify_rsa_pkcs1, verify_signed_data,
+        verify_rsa_pkcs1, verify_rsa_pkcs1_message, verify_signed_data,
     },
 };
 

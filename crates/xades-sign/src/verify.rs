@@ -925,8 +925,7 @@ fn check_signature_value(parts: &Parts<'_, '_>, cert: &SigningCert) -> Result<()
         decode_b64(&text_of(parts.signature_value)).map_err(|e| format!("SignatureValue: {e}"))?;
     let mut c14n = Vec::new();
     canonicalize_subtree(parts.signed_info, &parts.signed_info_c14n, &mut c14n);
-    let digest = DigestAlgorithm::Sha256.hash(&c14n);
-    hpki_cert::verify_rsa_pkcs1(&cert.spki, DigestAlgorithm::Sha256, &digest, &sig)
+    hpki_cert::verify_rsa_pkcs1_message(&cert.spki, DigestAlgorithm::Sha256, &c14n, &sig)
         .map_err(|e| format!("SignatureValue does not verify with the KeyInfo certificate: {e}"))
 }
 
