@@ -72,6 +72,11 @@ pub struct Certificate {
     pub(crate) tbs_der: Vec<u8>,
     pub(crate) subject_der: Vec<u8>,
     pub(crate) issuer_der: Vec<u8>,
+    /// RFC 4514 renderings, made on first use: formatting looks every attribute type up
+    /// in const-oid's name database, which dominated verification time when every
+    /// path check formatted the names afresh.
+    subject_text: std::sync::OnceLock<String>,
+    issuer_text: std::sync::OnceLock<String>,
     pub(crate) spki_der: Vec<u8>,
     pub(crate) not_before: jiff::Timestamp,
     pub(crate) not_after: jiff::Timestamp,
@@ -111,6 +116,8 @@ impl Certificate {
             tbs_der,
             subject_der: enc(tbs.subject().to_der())?,
             issuer_der: enc(tbs.issuer().to_der())?,
+            subject_text: std::sync::OnceLock::new(),
+            issuer_text: std::sync::OnceLock::new(),
             spki_der: enc(tbs.subject_public_key_info().to_der())?,
             not_before: timestamp(&tbs.validity().not_before),
             not_after: timestamp(&tbs.validity().not_after),
@@ -198,12 +205,16 @@ impl Certificate {
 
     /// The subject as an RFC 4514 string.
     pub fn subject(&self) -> String {
-        self.inner.tbs_certificate().subject().to_string()
+        self.subject_text
+            .get_or_init(|| name_text(self.inner.tbs_certificate().subject()))
+            .clone()
     }
 
     /// The issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        self.inner.tbs_certificate().issuer().to_string()
+        self.issuer_text
+            .get_or_init(|| name_text(self.inner.tbs_certificate().issuer()))
+            .clone()
     }
 
     /// The serial number, lowercase hex of its DER content bytes.
@@ -381,5 +392,110 @@ impl CertInfo {
     /// The fingerprint as uppercase hex.
     pub fn fingerprint_hex(&self) -> String {
         hex::encode_upper(self.sha256_fingerprint)
+    }
+}
+
+/// The RFC 4514 text of a name, exactly as `x509-cert`'s `Display` writes it, but with
+/// the attribute-type names looked up once per process: `const-oid`'s database is a
+/// linear scan, and formatting names was the largest single cost of verifying an
+/// e-prescription.
+pub(crate) fn name_text(name: &x509_cert::name::Name) -> String {
+    use core::fmt::Write as _;
+    use der::Tag;
+    use der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
+
+    let mut out = String::new();
+    let rdns: &Vec<x509_cert::name::RelativeDistinguishedName> = name.as_ref().as_ref();
+    for (i, rdn) in rdns.iter().rev().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let atvs: &der::asn1::SetOfVec<x509_cert::attr::AttributeTypeAndValue> = rdn.as_ref();
+        for (j, atv) in atvs.iter().enumerate() {
+            if j > 0 {
+                out.push('+');
+            }
+            let val = match der::Tagged::tag(&atv.value) {
+                Tag::PrintableString => PrintableStringRef::try_from(&atv.value)
+                    .ok()
+                    .map(|s| s.as_str()),
+                Tag::Utf8String => Utf8StringRef::try_from(&atv.value).ok().map(|s| s.as_str()),
+                Tag::Ia5String => Ia5StringRef::try_from(&atv.value).ok().map(|s| s.as_str()),
+                Tag::TeletexString => TeletexStringRef::try_from(&atv.value)
+                    .ok()
+                    .map(|s| s.as_str()),
+                _ => None,
+            };
+            match (shortest_name(atv.oid), val) {
+                (Some(key), Some(val)) => {
+                    out.push_str(&key.to_ascii_uppercase());
+                    out.push('=');
+                    let mut iter = val.char_indices().peekable();
+                    while let Some((k, c)) = iter.next() {
+                        match c {
+                            '#' if k == 0 => out.push_str("\\#"),
+                            ' ' if k == 0 || iter.peek().is_none() => out.push_str("\\ "),
+                            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                                out.push('\\');
+                                out.push(c);
+                            }
+                            '\x00'..='\x1f' | '\x7f' => {
+                                let _ = write!(out, "\\{:02x}", c as u8);
+                            }
+                            _ => out.push(c),
+                        }
+                    }
+                }
+                _ => {
+                    let _ = write!(out, "{}=#", atv.oid);
+                    for b in atv.value.to_der().unwrap_or_default() {
+                        let _ = write!(out, "{b:02x}");
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn shortest_name(oid: ObjectIdentifier) -> Option<&'static str> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<ObjectIdentifier, Option<&'static str>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(map) = cache.lock()
+        && let Some(found) = map.get(&oid)
+    {
+        return *found;
+    }
+    let mut best: Option<&'static str> = None;
+    for m in const_oid::db::DB.find_names_for_oid(oid) {
+        if best.is_none_or(|b| m.len() < b.len()) {
+            best = Some(m);
+        }
+    }
+    if let Ok(mut map) = cache.lock() {
+        map.insert(oid, best);
+    }
+    best
+}
+
+#[cfg(test)]
+mod name_text_tests {
+    use super::*;
+    use core::str::FromStr as _;
+
+    #[test]
+    fn matches_x509_cert_display() {
+        for s in [
+            "CN=Taro Mihon,O=MEDSIGN TEST HOSPITAL,C=JP",
+            "SERIALNUMBER=TEST0001,CN=Taro Mihon,O=MEDSIGN TEST HOSPITAL,C=JP",
+            "CN=a\\,b+O=x,C=JP",
+            "CN=\\#hash,OU=trailing\\ ,C=JP",
+        ] {
+            let name = x509_cert::name::Name::from_str(s).unwrap();
+            assert_eq!(name_text(&name), name.to_string(), "{s}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use x509_cert::ext::pkix::CrlReason;
 
+use crate::cert::name_text;
 use crate::{Certificate, Error, cert};
 
 const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
@@ -80,7 +81,7 @@ impl Crl {
         Ok(Self {
             tbs_der,
             issuer_der: tbs.issuer.to_der().map_err(Error::der("CRL issuer"))?,
-            issuer: tbs.issuer.to_string(),
+            issuer: name_text(&tbs.issuer),
             signature_algorithm: list.signature_algorithm.oid.to_string(),
             signature: list
                 .signature
