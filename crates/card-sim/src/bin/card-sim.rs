@@ -111,11 +111,20 @@ fn main() -> ExitCode {
             };
             let addr = format!("{host}:{port}");
             eprintln!("card-sim: serving the card on vpcd at {addr}");
-            match vpcd::serve(card.as_mut(), addr.as_str()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("card-sim: {e}");
-                    ExitCode::FAILURE
+            // pcscd may still be loading the vpcd driver, or vpcd re-arming its socket
+            // after an earlier card left: keep trying to connect for ten seconds.
+            let mut attempts = 0;
+            loop {
+                match vpcd::serve(card.as_mut(), addr.as_str()) {
+                    Ok(()) => return ExitCode::SUCCESS,
+                    Err(vpcd::VpcdError::Connect { .. }) if attempts < 50 => {
+                        attempts += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                    }
+                    Err(e) => {
+                        eprintln!("card-sim: {e}");
+                        return ExitCode::FAILURE;
+                    }
                 }
             }
         }
