@@ -1,10 +1,16 @@
 //! Where a command finds its card: a virtual card in process (`--sim`) or a PC/SC
-//! reader (`--reader`, with the `pcsc` feature), and how it turns that card into a
-//! [`CertSigner`].
+//! reader (`--reader`, with the `pcsc` feature), what kind of card it is, and how it
+//! turns that card into a [`CertSigner`].
+//!
+//! Cards are recognised by selecting their application (the JPKI AP, then the HPKI
+//! signing AP), never by ATR.
+
+use std::error::Error as StdError;
 
 use apdu::Transport;
-use cert_signer::CertSigner;
+use cert_signer::{CertSigner, DigestAlgorithm, SignError};
 use hpki_card::{App, HpkiCard, HpkiSigner};
+use jpki_card::{AuthPin, Certificate, JpkiCard, JpkiPin, LastTry, PinKind, SignPin};
 
 use crate::error::CliError;
 use crate::pin::{PinArgs, read_pin};
@@ -24,6 +30,14 @@ pub enum SimCard {
 }
 
 impl SimCard {
+    /// Every virtual card, in the order `--help` lists them.
+    pub const ALL: [Self; 4] = [
+        Self::Mynumber,
+        Self::HpkiPhysician,
+        Self::HpkiDentist,
+        Self::HpkiPharmacist,
+    ];
+
     /// The HPKI test holder of an HPKI virtual card.
     pub fn hpki_holder(self) -> Option<card_sim::HpkiHolder> {
         match self {
@@ -33,15 +47,52 @@ impl SimCard {
             Self::HpkiPharmacist => Some(card_sim::HpkiHolder::Pharmacist),
         }
     }
+
+    /// The `--sim` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mynumber => "mynumber",
+            Self::HpkiPhysician => "hpki-physician",
+            Self::HpkiDentist => "hpki-dentist",
+            Self::HpkiPharmacist => "hpki-pharmacist",
+        }
+    }
+
+    /// What the card is, and its test PINs (documented, fictitious).
+    pub fn describe(self) -> String {
+        match self {
+            Self::Mynumber => t(
+                "My Number Card of 山田 花子 (fictitious); PINs: user-authentication 1234, \
+                 signature ABC123, input-support 1234",
+                "架空の山田 花子さんのマイナンバーカード。暗証番号: 利用者証明用 1234、\
+                 署名用 ABC123、券面事項入力補助用 1234",
+            )
+            .to_owned(),
+            Self::HpkiPhysician | Self::HpkiDentist | Self::HpkiPharmacist => {
+                let who = match self {
+                    Self::HpkiDentist => t("dentist", "歯科医師"),
+                    Self::HpkiPharmacist => t("pharmacist", "薬剤師"),
+                    _ => t("physician", "医師"),
+                };
+                tf!(
+                    "HPKI card of a fictitious {who}; PIN 1234",
+                    "架空の{who}のHPKIカード。PIN 1234"
+                )
+            }
+        }
+    }
 }
 
 /// The card options of every command that talks to a card.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct CardArgs {
-    /// Use a virtual card in process instead of a reader.
+    /// Use a virtual card in process instead of a reader. The card is fresh for every
+    /// run: PIN counters and other state are not kept between runs. Test PINs: My
+    /// Number Card 1234 (user authentication), ABC123 (signature), 1234 (input
+    /// support); HPKI cards 1234.
     #[arg(long, value_enum)]
     pub sim: Option<SimCard>,
-    /// The PC/SC reader (a unique part of its name); default: the first reader with a
+    /// The PC/SC reader (a unique part of its name); default: the only reader with a
     /// card. Needs a build with `--features pcsc`.
     #[arg(long, conflicts_with = "sim")]
     pub reader: Option<String>,
@@ -52,13 +103,16 @@ pub type BoxTransport = Box<dyn Transport + Send>;
 
 /// Connects to the card `args` names.
 pub fn open_transport(args: &CardArgs) -> Result<BoxTransport, CliError> {
+    Ok(connect(args)?.0)
+}
+
+/// Connects to the card `args` names; also returns the reader's name (`None` for a
+/// virtual card).
+pub fn connect(args: &CardArgs) -> Result<(BoxTransport, Option<String>), CliError> {
     if let Some(sim) = args.sim {
-        return sim_transport(sim);
+        return Ok((sim_transport(sim)?, None));
     }
-    Err(CliError::card(t(
-        "no card source: pass --sim KIND or --reader NAME",
-        "カードの指定がありません: --sim 種類 か --reader 名前 を指定してください",
-    )))
+    pcsc_connect(args.reader.as_deref())
 }
 
 fn sim_transport(sim: SimCard) -> Result<BoxTransport, CliError> {
@@ -78,29 +132,402 @@ fn sim_transport(sim: SimCard) -> Result<BoxTransport, CliError> {
     })
 }
 
+/// The message for builds without PC/SC.
+#[cfg(not(feature = "pcsc"))]
+pub fn no_pcsc_message() -> &'static str {
+    t(
+        "this build of medsign has no PC/SC support (rebuild with `--features pcsc`); \
+         use a virtual card with --sim KIND",
+        "この medsign は PC/SC 対応なしでビルドされています（`--features pcsc` で再ビルド\
+         してください）。仮想カードは --sim 種類 で使えます",
+    )
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn pcsc_connect(reader: Option<&str>) -> Result<(BoxTransport, Option<String>), CliError> {
+    match reader {
+        Some(_) => Err(CliError::card(no_pcsc_message())),
+        None => Err(CliError::card(tf!(
+            "no card source: pass --sim KIND ({})",
+            "カードの指定がありません: --sim 種類 を指定してください（{}）",
+            no_pcsc_message()
+        ))),
+    }
+}
+
+/// The readers PC/SC knows.
+#[cfg(feature = "pcsc")]
+pub fn pcsc_readers() -> Result<(apdu::PcscContext, Vec<String>), CliError> {
+    let ctx = apdu::PcscContext::establish().map_err(|e| {
+        CliError::card(tf!(
+            "cannot reach the PC/SC service: {e}",
+            "PC/SC サービスに接続できません: {e}"
+        ))
+    })?;
+    let readers = ctx.list_readers().map_err(|e| {
+        CliError::card(tf!(
+            "cannot list the card readers: {e}",
+            "カードリーダーを列挙できません: {e}"
+        ))
+    })?;
+    Ok((ctx, readers))
+}
+
+#[cfg(feature = "pcsc")]
+fn pcsc_connect(reader: Option<&str>) -> Result<(BoxTransport, Option<String>), CliError> {
+    use apdu::TransportError;
+    let (ctx, readers) = pcsc_readers()?;
+    if readers.is_empty() {
+        return Err(CliError::card(t(
+            "no card reader found (connect a reader, or start pcscd)",
+            "カードリーダーが見つかりません（リーダーを接続するか pcscd を起動してください）",
+        )));
+    }
+    let listed = readers.join(", ");
+    if let Some(part) = reader {
+        let needle = part.to_lowercase();
+        let matching: Vec<&String> = readers
+            .iter()
+            .filter(|r| r.to_lowercase().contains(&needle))
+            .collect();
+        let name = match matching.as_slice() {
+            [one] => (*one).clone(),
+            [] => {
+                return Err(CliError::card(tf!(
+                    "no reader matches \"{part}\"; readers: {listed}",
+                    "\"{part}\" に合うリーダーがありません。リーダー: {listed}"
+                )));
+            }
+            several => {
+                let names = several
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(CliError::card(tf!(
+                    "\"{part}\" matches several readers ({names}); give a longer part of the name",
+                    "\"{part}\" は複数のリーダーに合います（{names}）。名前をもっと長く指定してください"
+                )));
+            }
+        };
+        return match ctx.connect(&name) {
+            Ok(t) => Ok((Box::new(t), Some(name))),
+            Err(TransportError::NoCard) => Err(CliError::card(tf!(
+                "no card in the reader \"{name}\" (insert the card)",
+                "リーダー \"{name}\" にカードがありません（カードを挿してください）"
+            ))),
+            Err(e) => Err(CliError::card(tf!(
+                "cannot connect to the card in \"{name}\": {e}",
+                "\"{name}\" のカードに接続できません: {e}"
+            ))),
+        };
+    }
+    let mut with_card = Vec::new();
+    for name in &readers {
+        if let Ok(t) = ctx.connect(name) {
+            with_card.push((t, name.clone()));
+        }
+    }
+    let mut it = with_card.into_iter();
+    match (it.next(), it.next()) {
+        (Some((t, name)), None) => Ok((Box::new(t), Some(name))),
+        (None, _) => Err(CliError::card(tf!(
+            "no card in any reader (insert the card); readers: {listed}",
+            "どのリーダーにもカードがありません（カードを挿してください）。リーダー: {listed}"
+        ))),
+        (Some((_, a)), Some((_, b))) => {
+            let mut names = vec![a, b];
+            names.extend(it.map(|(_, n)| n));
+            let names = names.join(", ");
+            Err(CliError::card(tf!(
+                "several readers hold a card ({names}); choose one with --reader",
+                "複数のリーダーにカードがあります（{names}）。--reader で選んでください"
+            )))
+        }
+    }
+}
+
+/// What answered in the reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CardKind {
+    /// A JPKI token: the My Number Card (or a 住基 card, a smartphone token).
+    MyNumber(jpki_card::CardKind),
+    /// An HPKI card, with the layout found on its signing AP.
+    Hpki(hpki_card::Profile),
+    /// Neither application answered.
+    Unknown,
+}
+
+impl CardKind {
+    /// A short label in the process's language.
+    pub fn label(&self) -> String {
+        match self {
+            Self::MyNumber(jpki_card::CardKind::MyNumberCard) => {
+                t("My Number Card", "マイナンバーカード").to_owned()
+            }
+            Self::MyNumber(jpki_card::CardKind::JukiCard) => {
+                t("Juki card (JPKI)", "住基カード（JPKI）").to_owned()
+            }
+            Self::MyNumber(other) => tf!("JPKI token ({other:?})", "JPKI トークン（{other:?}）"),
+            Self::Hpki(_) => t("HPKI card", "HPKIカード").to_owned(),
+            Self::Unknown => t("unknown card", "不明なカード").to_owned(),
+        }
+    }
+
+    /// The machine-readable kind for `--json`.
+    pub fn json_name(&self) -> &'static str {
+        match self {
+            Self::MyNumber(_) => "mynumber",
+            Self::Hpki(_) => "hpki",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Finds out what card is in `transport` by selecting the JPKI AP, then the HPKI
+/// signing AP. No PIN is involved.
+pub fn detect(transport: &mut BoxTransport) -> Result<CardKind, CliError> {
+    match JpkiCard::open(&mut *transport) {
+        Ok(card) => return Ok(CardKind::MyNumber(card.kind().clone())),
+        Err(e @ (jpki_card::Error::CardRemoved | jpki_card::Error::Transport(_))) => {
+            return Err(jpki_error(e));
+        }
+        Err(_) => {}
+    }
+    match HpkiCard::open_detect(&mut *transport, App::Signing) {
+        Ok(card) => Ok(CardKind::Hpki(card.profile())),
+        Err(hpki_card::Error::Apdu(apdu::Error::Transport(e))) => {
+            Err(CliError::card(e.to_string()))
+        }
+        Err(_) => Ok(CardKind::Unknown),
+    }
+}
+
+/// A key on a card that signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Key {
+    /// The HPKI card's signing key (signing AP, PIN for every signature).
+    #[value(name = "hpki")]
+    HpkiSigning,
+    /// The HPKI card's authentication key.
+    #[value(name = "hpki-auth")]
+    HpkiAuth,
+    /// The My Number Card's signature key (署名用電子証明書; signature password).
+    #[value(name = "jpki-sign")]
+    JpkiSignature,
+    /// The My Number Card's user-authentication key (利用者証明用; 4-digit PIN).
+    #[value(name = "jpki-auth")]
+    JpkiAuth,
+}
+
+/// The name of a JPKI PIN in prompts and messages.
+pub fn jpki_pin_name(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Auth => t(
+            "user-authentication PIN (利用者証明用, 4 digits)",
+            "利用者証明用電子証明書の暗証番号（数字4桁）",
+        ),
+        PinKind::Sign => t(
+            "signature password (署名用, 6-16 letters A-Z and digits)",
+            "署名用電子証明書の暗証番号（英大文字と数字6〜16文字）",
+        ),
+        PinKind::Text => t(
+            "input-support PIN (券面事項入力補助用, 4 digits)",
+            "券面事項入力補助用暗証番号（数字4桁）",
+        ),
+    }
+}
+
+/// The name of an HPKI application's PIN in prompts and messages.
+pub fn hpki_pin_name(app: App) -> &'static str {
+    match app {
+        App::Signing => t("HPKI signing PIN", "HPKI署名用PIN"),
+        App::Authentication => t("HPKI authentication PIN", "HPKI認証用PIN"),
+    }
+}
+
+/// The `LastTry` the user chose.
+pub fn last_try(pins: &PinArgs) -> LastTry {
+    if pins.allow_last_try {
+        LastTry::Allow
+    } else {
+        LastTry::Refuse
+    }
+}
+
+/// Shows the tries left of a JPKI PIN, asks for it and checks its format (a malformed
+/// PIN is refused here, exit code 5, and never sent).
+pub fn ask_jpki_pin<P: jpki_card::Pin + core::str::FromStr<Err = jpki_card::Error>>(
+    card: &mut JpkiCard<BoxTransport>,
+    pins: &PinArgs,
+) -> Result<P, CliError> {
+    let status = card.pin_status(P::KIND).map_err(jpki_error)?;
+    let pin = read_pin(pins, jpki_pin_name(P::KIND), Some(status.tries_left))?;
+    pin.parse::<P>().map_err(jpki_error)
+}
+
 /// A signer on the HPKI card's signing key, after showing the tries left and asking
 /// for the PIN.
-pub fn open_hpki_signer(
+pub fn open_hpki_signer(card: &CardArgs, pins: &PinArgs) -> Result<Box<dyn CertSigner>, CliError> {
+    open_signer(card, pins, Some(Key::HpkiSigning))
+}
+
+/// A signer on `key` (default: the HPKI signing key on an HPKI card, the JPKI
+/// signature key on a My Number Card), after showing the tries left and asking for the
+/// PIN. The PIN is checked once here, so a wrong PIN fails now (exit code 5, tries
+/// left shown) and never during a signature.
+pub fn open_signer(
     card: &CardArgs,
     pins: &PinArgs,
+    key: Option<Key>,
 ) -> Result<Box<dyn CertSigner>, CliError> {
-    let transport = open_transport(card)?;
-    let mut hpki = HpkiCard::open_detect(transport, App::Signing).map_err(hpki_error)?;
+    let mut transport = open_transport(card)?;
+    let key = match key {
+        Some(k) => k,
+        None => match detect(&mut transport)? {
+            CardKind::MyNumber(_) => Key::JpkiSignature,
+            CardKind::Hpki(_) => Key::HpkiSigning,
+            CardKind::Unknown => {
+                return Err(CliError::card(t(
+                    "the card is neither a My Number Card nor an HPKI card",
+                    "カードはマイナンバーカードでもHPKIカードでもありません",
+                )));
+            }
+        },
+    };
+    match key {
+        Key::HpkiSigning => hpki_signer(transport, pins, App::Signing),
+        Key::HpkiAuth => hpki_signer(transport, pins, App::Authentication),
+        Key::JpkiSignature => jpki_signer::<SignPin>(transport, pins),
+        Key::JpkiAuth => jpki_signer::<AuthPin>(transport, pins),
+    }
+}
+
+fn hpki_signer(
+    transport: BoxTransport,
+    pins: &PinArgs,
+    app: App,
+) -> Result<Box<dyn CertSigner>, CliError> {
+    let mut hpki = HpkiCard::open_detect(transport, app).map_err(hpki_error)?;
     let tries = match hpki.pin_status().map_err(hpki_error)? {
         hpki_card::PinStatus::Verified => None,
         hpki_card::PinStatus::TriesLeft(n) => Some(n),
         hpki_card::PinStatus::Blocked => Some(0),
     };
-    let pin = read_pin(pins, t("HPKI signing PIN", "HPKI署名用PIN"), tries)?;
+    let pin = read_pin(pins, hpki_pin_name(app), tries)?;
     let pin = hpki_card::Pin::new(&pin).map_err(hpki_error)?;
+    hpki.set_allow_last_try(pins.allow_last_try);
+    // Checked now, so that a wrong PIN ends here with the tries left, before any
+    // document is prepared. The signing AP forgets it after the next signature, so the
+    // signer presents it again then (the card has just accepted it).
+    hpki.verify(&pin).map_err(hpki_error)?;
     let signer = HpkiSigner::new(hpki, pin)
         .map_err(hpki_error)?
         .allow_last_try(pins.allow_last_try);
     Ok(Box::new(signer))
 }
 
+fn jpki_signer<P>(transport: BoxTransport, pins: &PinArgs) -> Result<Box<dyn CertSigner>, CliError>
+where
+    P: JpkiPin + core::str::FromStr<Err = jpki_card::Error> + 'static,
+{
+    let mut card = JpkiCard::open(transport).map_err(jpki_error)?;
+    let pin: P = ask_jpki_pin(&mut card, pins)?;
+    let signer = OwnedJpkiSigner::new(card, pin, last_try(pins)).map_err(jpki_error)?;
+    Ok(Box::new(signer))
+}
+
+/// A JPKI key as a [`CertSigner`] that owns its card (`jpki_card::JpkiSigner` borrows
+/// it, which a `Box<dyn CertSigner>` cannot carry).
+///
+/// Same protocol as `JpkiSigner`: the PIN is verified once when the signer is made
+/// (honouring the last-try guard), then each signature sends one VERIFY, the SELECT of
+/// the key and `80 2A 00 80`; the signature is checked against the certificate before
+/// it is returned; after the card refuses the PIN the signer never sends it again.
+struct OwnedJpkiSigner<P: JpkiPin> {
+    card: JpkiCard<BoxTransport>,
+    pin: P,
+    certificate: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+    spki: Vec<u8>,
+    refused: bool,
+}
+
+impl<P: JpkiPin> OwnedJpkiSigner<P> {
+    fn new(
+        mut card: JpkiCard<BoxTransport>,
+        pin: P,
+        last: LastTry,
+    ) -> Result<Self, jpki_card::Error> {
+        card.verify(&pin, last)?;
+        let (cert, ca) = match P::KIND {
+            PinKind::Sign => (Certificate::Sign, Certificate::SignCa),
+            _ => (Certificate::Auth, Certificate::AuthCa),
+        };
+        let certificate = card.certificate(cert)?.to_vec();
+        let chain = vec![card.certificate(ca)?.to_vec()];
+        let spki = hpki_cert::Certificate::from_der(&certificate)
+            .map_err(|_| jpki_card::Error::MalformedCertificate("not a DER X.509 certificate"))?
+            .spki_der()
+            .to_vec();
+        Ok(Self {
+            card,
+            pin,
+            certificate,
+            chain,
+            spki,
+            refused: false,
+        })
+    }
+}
+
+impl<P: JpkiPin> CertSigner for OwnedJpkiSigner<P> {
+    fn certificate_der(&self) -> &[u8] {
+        &self.certificate
+    }
+
+    fn chain_der(&self) -> Vec<Vec<u8>> {
+        self.chain.clone()
+    }
+
+    fn sign_digest(
+        &mut self,
+        algorithm: DigestAlgorithm,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, SignError> {
+        algorithm.digest_info(digest)?;
+        if self.refused {
+            return Err(jpki_card::Error::SignerPoisoned.into());
+        }
+        // The PIN was verified when the signer was made: this VERIFY spends no try
+        // unless the PIN changed meanwhile, and then the signer stops.
+        let signature = match self
+            .card
+            .sign_digest(&self.pin, LastTry::Allow, algorithm, digest)
+        {
+            Ok(s) => s,
+            Err(e @ (jpki_card::Error::WrongPin { .. } | jpki_card::Error::Blocked { .. })) => {
+                self.refused = true;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        hpki_cert::verify_rsa_pkcs1(&self.spki, algorithm, digest, &signature).map_err(|_| {
+            SignError::from(jpki_card::Error::BadSignature(
+                "does not verify with the certificate's key",
+            ))
+        })?;
+        Ok(signature)
+    }
+}
+
 /// An HPKI card error as the CLI reports it.
 pub fn hpki_error(e: hpki_card::Error) -> CliError {
+    hpki_error_ref(&e)
+}
+
+/// [`hpki_error`] on a borrowed error (e.g. found in a source chain).
+pub fn hpki_error_ref(e: &hpki_card::Error) -> CliError {
     use hpki_card::Error as E;
     match e {
         E::WrongPin { tries_left } => CliError::pin(tf!(
@@ -119,6 +546,92 @@ pub fn hpki_error(e: hpki_card::Error) -> CliError {
             "the PIN must be 4 to 16 printable ASCII characters ({why}); it was not sent",
             "PINは4〜16文字の英数記号です（{why}）。カードには送っていません"
         )),
-        other => CliError::card(other.to_string()),
+        E::PinRequired => CliError::pin(t(
+            "the card needs the PIN verified first",
+            "先にPINの照合が必要です",
+        )),
+        E::AppNotFound(app) => CliError::card(tf!(
+            "the card has no HPKI {app} application (is it an HPKI card?)",
+            "カードにHPKIの{app}アプリケーションがありません（HPKIカードですか？）"
+        )),
+        other => CliError::card(tf!("card: {other}", "カード: {other}")),
     }
+}
+
+/// A My Number Card error as the CLI reports it: PIN problems exit 5 with the tries
+/// left, the rest 4.
+pub fn jpki_error(e: jpki_card::Error) -> CliError {
+    jpki_error_ref(&e)
+}
+
+/// [`jpki_error`] on a borrowed error (e.g. found in a source chain).
+pub fn jpki_error_ref(e: &jpki_card::Error) -> CliError {
+    use jpki_card::Error as E;
+    match e {
+        E::WrongPin { kind, tries_left } => {
+            let what = jpki_pin_name(*kind);
+            CliError::pin(tf!(
+                "wrong {what}: {tries_left} tries left before it locks",
+                "{what}が違います。ロックまで残り{tries_left}回です"
+            ))
+        }
+        E::Blocked { kind } => {
+            let what = jpki_pin_name(*kind);
+            CliError::pin(tf!(
+                "the {what} is blocked; reset it at the municipality office",
+                "{what}はロックされています。市区町村の窓口で解除してください"
+            ))
+        }
+        E::LastTryRefused { kind, .. } => {
+            let what = jpki_pin_name(*kind);
+            CliError::pin(tf!(
+                "only one try is left for the {what}; re-run with --allow-last-try to spend it",
+                "{what}の残り回数は1回です。使う場合は --allow-last-try を付けてください"
+            ))
+        }
+        E::MalformedPin { kind, reason } => {
+            let what = jpki_pin_name(*kind);
+            CliError::pin(tf!(
+                "malformed {what} ({reason}); it was not sent to the card",
+                "{what}の形式が違います（{reason}）。カードには送っていません"
+            ))
+        }
+        E::PinRequired => CliError::pin(t(
+            "the card needs a PIN first (6982)",
+            "先に暗証番号の照合が必要です（6982）",
+        )),
+        E::SignerPoisoned => CliError::pin(t(
+            "the card refused the PIN earlier; nothing more was sent",
+            "カードが先に暗証番号を拒否しました。これ以上は送っていません",
+        )),
+        E::NotAJpkiCard(sw) => CliError::card(tf!(
+            "not a My Number Card (SELECT of the JPKI AP answered {sw})",
+            "マイナンバーカードではありません（JPKI AP の SELECT への応答 {sw}）"
+        )),
+        other => CliError::card(tf!("card: {other}", "カード: {other}")),
+    }
+}
+
+/// The CLI error for a failure of a signing library (`cert_signer::SignError`,
+/// `xades_sign::Error`, `cms_sign::Error`, ...): when a card error is found in its
+/// source chain it decides (a wrong PIN exits 5 with the tries left); otherwise
+/// `fallback` is used.
+pub fn signer_error(
+    e: &(dyn StdError + 'static),
+    fallback: impl FnOnce(&(dyn StdError + 'static)) -> CliError,
+) -> CliError {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(h) = c.downcast_ref::<hpki_card::Error>() {
+            return hpki_error_ref(h);
+        }
+        if let Some(j) = c.downcast_ref::<jpki_card::Error>() {
+            return jpki_error_ref(j);
+        }
+        if let Some(SignError::NotAuthenticated) = c.downcast_ref::<SignError>() {
+            return CliError::pin(c.to_string());
+        }
+        cause = c.source();
+    }
+    fallback(e)
 }

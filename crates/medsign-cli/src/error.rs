@@ -76,9 +76,5 @@ pub type CliResult = Result<Exit, CliError>;
 
 /// `path: error` for file errors.
 pub fn io_error(path: &std::path::Path, e: &std::io::Error) -> CliError {
-    CliError::input(crate::tf!(
-        "{}: {e}",
-        "{}: {e}",
-        path.display()
-    ))
+    CliError::input(crate::tf!("{}: {e}", "{}: {e}", path.display()))
 }

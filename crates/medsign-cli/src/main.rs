@@ -12,6 +12,7 @@ mod error;
 mod i18n;
 mod output;
 mod pin;
+mod signfail;
 
 use std::process::ExitCode;
 

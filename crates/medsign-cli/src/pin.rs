@@ -44,6 +44,11 @@ pub fn read_pin(
         None => format!("{what}: "),
     };
     let pin = if args.pin_stdin {
+        // The tries left are shown whether the PIN is typed or piped.
+        eprintln!(
+            "{prompt}{}",
+            t("(read from standard input)", "（標準入力から読み取り）")
+        );
         let _guard = STDIN.lock().map_err(|_| CliError::pin("stdin"))?;
         let mut line = Zeroizing::new(String::new());
         let n = std::io::stdin().lock().read_line(&mut line).map_err(|e| {

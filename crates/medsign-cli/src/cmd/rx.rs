@@ -1,15 +1,516 @@
-//! `medsign rx` (placeholder until its helper lands).
+//! `medsign rx`: sign and verify e-prescriptions (XAdES over EPS/EPD documents).
 
-use crate::error::{CliError, CliResult};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use xades_sign::{
+    Dispensing, Prescription, SignOptions, SignatureIds, Status, TrustStore, VerificationReport,
+    Verifier,
+};
+
+use crate::cardsrc::{CardArgs, open_hpki_signer};
+use crate::error::{CliError, CliResult, Exit, io_error};
+use crate::output::{pad, progress};
+use crate::pin::PinArgs;
+use crate::{i18n::t, tf};
 
 /// Subcommands of `medsign rx`.
 #[derive(clap::Subcommand)]
 pub enum RxCmd {
-    /// Placeholder.
-    Todo,
+    /// Verify e-prescription documents (files, or folders searched for *.xml).
+    ///
+    /// Every check of the e-prescription signature (structure, signing certificate,
+    /// references, signature value, signature time-stamp, archive time-stamps,
+    /// certificate path) is run for every signature. Exit 0 only when every document
+    /// is VALID, 1 otherwise.
+    Verify(VerifyArgs),
+    /// Sign a prescription (EPS1.0) built from the CSV prescription text.
+    Sign(SignArgs),
+    /// Sign a dispensing document (EPD1.0) that embeds a signed prescription.
+    SignDispensing(SignDispensingArgs),
+}
+
+/// Arguments of `medsign rx verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// Documents, or folders (searched recursively for *.xml).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// A folder (or file) of trust anchors and intermediate CAs, DER or PEM; repeatable.
+    /// Nothing in a document is trusted on its own.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    /// The validation time, RFC 3339 (default: now).
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
+    /// One JSON object per document and line, instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Show every check of every signature, not only the failed ones.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Print the verified prescription CSV of each VALID document.
+    #[arg(long)]
+    show_csv: bool,
+    /// No progress bar (it is only drawn on a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+    /// Documents verified in parallel (default: the number of CPUs).
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+/// Arguments of `medsign rx sign`.
+#[derive(clap::Args)]
+pub struct SignArgs {
+    /// The CSV prescription text (処方箋CSV, UTF-8).
+    #[arg(long)]
+    csv: PathBuf,
+    /// Where to write the signed document (default: standard output).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// A file with the AdditionalPrescriptionInformation element to embed.
+    #[arg(long)]
+    additional: Option<PathBuf>,
+    /// The PrescriptionId (default: a fresh UUID).
+    #[arg(long)]
+    prescription_id: Option<uuid::Uuid>,
+    #[command(flatten)]
+    common: CommonSignArgs,
+}
+
+/// Arguments of `medsign rx sign-dispensing`.
+#[derive(clap::Args)]
+pub struct SignDispensingArgs {
+    /// The CSV dispensing text (調剤結果CSV, UTF-8).
+    #[arg(long)]
+    csv: PathBuf,
+    /// The signed prescription document the dispensing refers to.
+    #[arg(long)]
+    prescription: PathBuf,
+    /// Where to write the signed document (default: standard output).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// A file with the AdditionalDispensingInformation element to embed.
+    #[arg(long)]
+    additional: Option<PathBuf>,
+    #[command(flatten)]
+    common: CommonSignArgs,
+}
+
+/// What every signing command takes.
+#[derive(clap::Args)]
+struct CommonSignArgs {
+    #[command(flatten)]
+    card: CardArgs,
+    #[command(flatten)]
+    pin: PinArgs,
+    /// The signing time, RFC 3339 (default: now).
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
+    /// Fixed signature ids (letters, digits, `-`), for reproducible output.
+    #[arg(long)]
+    ids: Option<String>,
+    /// With `--sim`: write the virtual card's test trust anchor and CA (DER and PEM)
+    /// into this folder, for `rx verify --trust`.
+    #[arg(long)]
+    trust_out: Option<PathBuf>,
 }
 
 /// Runs `medsign rx`.
-pub fn run(_cmd: RxCmd) -> CliResult {
-    Err(CliError::usage("not implemented yet"))
+pub fn run(cmd: RxCmd) -> CliResult {
+    match cmd {
+        RxCmd::Verify(args) => verify(args),
+        RxCmd::Sign(args) => sign(args),
+        RxCmd::SignDispensing(args) => sign_dispensing(args),
+    }
+}
+
+fn load_trust(paths: &[PathBuf]) -> Result<TrustStore, CliError> {
+    let mut store = TrustStore::new();
+    for path in paths {
+        let fail = |e: &dyn std::fmt::Display| {
+            CliError::input(tf!(
+                "cannot load trust anchors from {}: {e}",
+                "{} からトラストアンカーを読めません: {e}",
+                path.display()
+            ))
+        };
+        if path.is_dir() {
+            let dir = TrustStore::from_dir(path).map_err(|e| fail(&e))?;
+            for cert in dir.anchors() {
+                store.add_anchor(cert.clone());
+            }
+        } else {
+            let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+            if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+                let text = String::from_utf8(bytes).map_err(|e| fail(&e))?;
+                store.add_anchor_pem(&text).map_err(|e| fail(&e))?;
+            } else {
+                store.add_anchor_der(&bytes).map_err(|e| fail(&e))?;
+            }
+        }
+    }
+    if store.anchors().next().is_none() {
+        return Err(CliError::input(t(
+            "no trust anchor found in --trust",
+            "--trust にトラストアンカーがありません",
+        )));
+    }
+    Ok(store)
+}
+
+/// The documents under `paths`: files as given, folders searched for `*.xml`
+/// (sorted, recursively).
+fn collect_documents(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| io_error(dir, &e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("xml"))
+            {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out)?;
+        } else if path.exists() {
+            out.push(path.clone());
+        } else {
+            return Err(CliError::input(tf!(
+                "{}: no such file or folder",
+                "{}: ファイルもフォルダもありません",
+                path.display()
+            )));
+        }
+    }
+    if out.is_empty() {
+        return Err(CliError::input(t(
+            "no *.xml document found",
+            "*.xml の文書が見つかりません",
+        )));
+    }
+    Ok(out)
+}
+
+fn verify(args: VerifyArgs) -> CliResult {
+    let trust = load_trust(&args.trust)?;
+    let files = collect_documents(&args.paths)?;
+    let mut verifier = Verifier::new(trust);
+    if let Some(at) = args.at {
+        verifier = verifier.at(at);
+    }
+    let bar = progress(files.len() as u64, !args.no_progress && files.len() > 1);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 64)
+        .min(files.len());
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<VerificationReport, String>>> = Vec::new();
+    results.resize_with(files.len(), || None);
+    let results = std::sync::Mutex::new(results);
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    let report = std::fs::read(file)
+                        .map(|bytes| verifier.verify(&bytes))
+                        .map_err(|e| e.to_string());
+                    bar.set_message(file.display().to_string());
+                    bar.inc(1);
+                    if let Ok(mut r) = results.lock()
+                        && let Some(slot) = r.get_mut(i)
+                    {
+                        *slot = Some(report);
+                    }
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let results = results.into_inner().unwrap_or_default();
+
+    let mut stdout = std::io::stdout().lock();
+    let mut counts = [0usize; 3];
+    let mut out =
+        |line: String| writeln!(stdout, "{line}").map_err(|e| CliError::input(e.to_string()));
+    if !args.json {
+        out(format!(
+            "{}  {}  {}",
+            pad(t("STATUS", "結果"), 13),
+            pad(t("TYPE", "種別"), 12),
+            t("FILE", "ファイル")
+        ))?;
+    }
+    for (file, result) in files.iter().zip(results) {
+        let name = file.display().to_string();
+        let report = match result {
+            Some(Ok(report)) => report,
+            Some(Err(e)) => {
+                let reason = tf!("cannot read: {e}", "読めません: {e}");
+                VerificationReport {
+                    status: Status::Invalid,
+                    document_type: xades_sign::DocumentType::Unknown,
+                    errors: vec![reason],
+                    signatures: Vec::new(),
+                    content: Vec::new(),
+                }
+            }
+            None => continue,
+        };
+        match report.status {
+            Status::Valid | Status::Absent => counts[0] += 1,
+            Status::Invalid => counts[1] += 1,
+            Status::Indeterminate => counts[2] += 1,
+        }
+        if args.json {
+            let mut json = report.to_json(&name);
+            if args.show_csv
+                && let Some(csv) = report.prescription_csv()
+                && let Some(obj) = json.as_object_mut()
+            {
+                obj.insert("prescription_csv".into(), csv.into());
+            }
+            out(json.to_string())?;
+        } else {
+            for line in human_report(&name, &report, args.verbose) {
+                out(line)?;
+            }
+            if args.show_csv
+                && let Some(csv) = report.prescription_csv()
+            {
+                for line in csv.lines() {
+                    out(format!("    | {line}"))?;
+                }
+            }
+        }
+    }
+    let total = counts.iter().sum::<usize>();
+    let summary = tf!(
+        "{total} document(s): {} VALID, {} INVALID, {} INDETERMINATE",
+        "{total} 件: 有効 {} / 無効 {} / 判定不能 {}",
+        counts[0],
+        counts[1],
+        counts[2]
+    );
+    if args.json {
+        eprintln!("{summary}");
+    } else {
+        out(String::new())?;
+        out(summary)?;
+    }
+    Ok(if counts[0] == total {
+        Exit::Ok
+    } else {
+        Exit::NotValid
+    })
+}
+
+fn status_text(s: Status) -> String {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::En => s.as_str().to_owned(),
+        crate::i18n::Lang::Ja => match s {
+            Status::Valid => "VALID（有効）",
+            Status::Invalid => "INVALID（無効）",
+            Status::Indeterminate => "INDETERMINATE（判定不能）",
+            Status::Absent => "ABSENT（なし）",
+        }
+        .to_owned(),
+    }
+}
+
+fn check_name(key: &str) -> &str {
+    match key {
+        "structure" => t("structure", "構造"),
+        "signing_certificate" => t("signing certificate", "署名証明書"),
+        "references" => t("references", "参照（ダイジェスト）"),
+        "signature_value" => t("signature value", "署名値"),
+        "signature_timestamp" => t("signature time-stamp", "署名タイムスタンプ"),
+        "archive_timestamps" => t("archive time-stamps", "アーカイブタイムスタンプ"),
+        "certificate_path" => t("certificate path", "証明書パス"),
+        other => other,
+    }
+}
+
+fn role_name(role: xades_sign::Role) -> &'static str {
+    use xades_sign::Role as R;
+    match role {
+        R::Prescription => t("prescription", "処方箋署名"),
+        R::DispensingPrescription => t("prescription (in dispensing)", "処方箋署名（調剤結果内）"),
+        R::Dispensing => t("dispensing", "調剤結果署名"),
+        R::Unknown => t("unknown", "不明な署名"),
+    }
+}
+
+/// The table row of one document and the indented lines under it.
+fn human_report(file: &str, report: &VerificationReport, verbose: bool) -> Vec<String> {
+    let doc_type = match report.document_type {
+        xades_sign::DocumentType::Prescription => t("prescription", "処方箋"),
+        xades_sign::DocumentType::Dispensing => t("dispensing", "調剤結果"),
+        xades_sign::DocumentType::Unknown => t("unknown", "不明"),
+    };
+    let mut lines = vec![format!(
+        "{}  {}  {file}",
+        pad(report.status.as_str(), 13),
+        pad(doc_type, 12)
+    )];
+    for e in &report.errors {
+        lines.push(format!("    ! {e}"));
+    }
+    for s in &report.signatures {
+        let signer = match (&s.signer.name, &s.signer.qualification) {
+            (Some(n), Some(q)) => format!("{n} ({q})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(q)) => q.clone(),
+            (None, None) => t("signer unknown", "署名者不明").to_owned(),
+        };
+        let time = s.signing_time.as_deref().unwrap_or("-");
+        lines.push(format!(
+            "    {} {} {}: {}, {signer}, {time}",
+            role_name(s.role),
+            s.level.as_str(),
+            s.id.as_deref().unwrap_or(""),
+            status_text(s.status),
+        ));
+        for (key, check) in s.checks.iter() {
+            if verbose || !matches!(check.status, Status::Valid | Status::Absent) {
+                let reason = if check.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", check.reason)
+                };
+                lines.push(format!(
+                    "      - {}: {}{reason}",
+                    check_name(key),
+                    status_text(check.status)
+                ));
+            }
+        }
+    }
+    lines
+}
+
+fn signing_options(common: &CommonSignArgs) -> Result<SignOptions, CliError> {
+    let mut opts = SignOptions::now();
+    if let Some(at) = common.at {
+        opts.signing_time = at;
+    }
+    if let Some(tag) = &common.ids {
+        opts.ids =
+            SignatureIds::from_tag(tag).map_err(|e| CliError::usage(format!("--ids: {e}")))?;
+    }
+    Ok(opts)
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| io_error(path, &e))
+}
+
+fn write_output(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, bytes).map_err(|e| io_error(path, &e))?;
+            eprintln!(
+                "{}",
+                tf!(
+                    "wrote {} ({} bytes)",
+                    "{} に書き出しました（{} バイト）",
+                    path.display(),
+                    bytes.len()
+                )
+            );
+            Ok(())
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(bytes)
+            .map_err(|e| CliError::input(e.to_string())),
+    }
+}
+
+/// Writes the `--sim` card's test anchors for `rx verify --trust`.
+fn write_trust_out(common: &CommonSignArgs) -> Result<(), CliError> {
+    let Some(dir) = &common.trust_out else {
+        return Ok(());
+    };
+    let Some(holder) = common.card.sim.and_then(|s| s.hpki_holder()) else {
+        return Err(CliError::usage(t(
+            "--trust-out needs --sim with an HPKI card",
+            "--trust-out には HPKI の --sim カードが必要です",
+        )));
+    };
+    let pki = card_sim::HpkiTestCertificates::generate(holder)
+        .map_err(|e| CliError::card(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    for (name, der) in [
+        ("hpki-test-root", &pki.root),
+        ("hpki-test-sign-ca", &pki.signing_ca),
+    ] {
+        let path = dir.join(format!("{name}.der"));
+        std::fs::write(&path, der).map_err(|e| io_error(&path, &e))?;
+        let pem = der_to_pem(der);
+        let path = dir.join(format!("{name}.pem"));
+        std::fs::write(&path, pem).map_err(|e| io_error(&path, &e))?;
+    }
+    Ok(())
+}
+
+fn der_to_pem(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(chunk));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
+fn sign(args: SignArgs) -> CliResult {
+    let opts = signing_options(&args.common)?;
+    let mut prescription = Prescription::new(read_text(&args.csv)?);
+    if let Some(id) = args.prescription_id {
+        prescription = prescription.with_id(id);
+    }
+    if let Some(path) = &args.additional {
+        prescription = prescription.with_additional_information(read_text(path)?);
+    }
+    write_trust_out(&args.common)?;
+    let mut signer = open_hpki_signer(&args.common.card, &args.common.pin)?;
+    let signed = xades_sign::sign_prescription(&prescription, &mut signer, &opts)
+        .map_err(|e| crate::signfail::sign_error(&e))?;
+    write_output(args.out.as_deref(), &signed)?;
+    Ok(Exit::Ok)
+}
+
+fn sign_dispensing(args: SignDispensingArgs) -> CliResult {
+    let opts = signing_options(&args.common)?;
+    let prescription =
+        std::fs::read(&args.prescription).map_err(|e| io_error(&args.prescription, &e))?;
+    let mut dispensing = Dispensing::new(read_text(&args.csv)?, prescription);
+    if let Some(path) = &args.additional {
+        dispensing = dispensing.with_additional_information(read_text(path)?);
+    }
+    write_trust_out(&args.common)?;
+    let mut signer = open_hpki_signer(&args.common.card, &args.common.pin)?;
+    let signed = xades_sign::sign_dispensing(&dispensing, &mut signer, &opts)
+        .map_err(|e| crate::signfail::sign_error(&e))?;
+    write_output(args.out.as_deref(), &signed)?;
+    Ok(Exit::Ok)
 }

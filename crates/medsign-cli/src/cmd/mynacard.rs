@@ -1,0 +1,186 @@
+//! The My Number Card as `apply` and `remote` use it: the tries shown before each PIN,
+//! and the card's and the portal's errors in the CLI's terms.
+
+use jpki_card::{JpkiCard, PinKind};
+use mynaportal_client::{ApduCard, PortalCard};
+use zeroize::Zeroizing;
+
+use crate::cardsrc::{BoxTransport, CardArgs, open_transport};
+use crate::error::{CliError, Exit};
+use crate::pin::{PinArgs, read_pin};
+use crate::{i18n::t, tf};
+
+/// A My Number Card for the Mynaportal procedure, which can tell its PIN tries between
+/// the procedure's steps.
+pub struct MynaCard {
+    // `None` only after a failed status query lost the connection.
+    card: Option<ApduCard<BoxTransport>>,
+}
+
+impl MynaCard {
+    /// Opens the card `args` names and checks it is a My Number Card.
+    pub fn open(args: &CardArgs) -> Result<Self, CliError> {
+        let transport = open_transport(args)?;
+        let jpki = JpkiCard::open(transport).map_err(jpki_error)?;
+        Ok(Self {
+            card: Some(ApduCard::new(jpki.into_transport())),
+        })
+    }
+
+    /// The tries left on `kind`, read without spending one.
+    pub fn tries(&mut self, kind: PinKind) -> Result<u8, CliError> {
+        let card = self.card.take().ok_or_else(lost)?;
+        let mut jpki = JpkiCard::open(card.into_inner()).map_err(jpki_error)?;
+        let status = jpki.pin_status(kind);
+        self.card = Some(ApduCard::new(jpki.into_transport()));
+        Ok(status.map_err(jpki_error)?.tries_left)
+    }
+
+    /// Shows the tries left on `kind` and asks for that PIN (refusing a blocked PIN and
+    /// the last try as [`read_pin`] does).
+    pub fn ask(&mut self, pins: &PinArgs, kind: PinKind) -> Result<Zeroizing<String>, CliError> {
+        let tries = self.tries(kind)?;
+        read_pin(pins, pin_label(kind), Some(tries))
+    }
+
+    /// The card for the procedure's steps.
+    pub fn portal_card(&mut self) -> Result<&mut dyn PortalCard, CliError> {
+        match self.card.as_mut() {
+            Some(card) => Ok(card),
+            None => Err(lost()),
+        }
+    }
+}
+
+fn lost() -> CliError {
+    CliError::card(t(
+        "the connection to the card was lost; insert it again and start over",
+        "カードとの接続が切れました。カードを挿し直して最初からやり直してください",
+    ))
+}
+
+/// What the prompt calls each My Number Card PIN.
+pub fn pin_label(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Auth => t(
+            "My Number Card user-authentication PIN (4 digits)",
+            "利用者証明用電子証明書の暗証番号（数字4桁）",
+        ),
+        PinKind::Text => t(
+            "My Number Card input-support PIN (4 digits)",
+            "券面事項入力補助用の暗証番号（数字4桁）",
+        ),
+        PinKind::Sign => t(
+            "My Number Card signature password (6-16 A-Z/0-9)",
+            "署名用電子証明書の暗証番号（英大文字・数字6〜16文字）",
+        ),
+    }
+}
+
+fn kind_label(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Auth => t("user-authentication PIN", "利用者証明用暗証番号"),
+        PinKind::Text => t("input-support PIN", "券面事項入力補助用暗証番号"),
+        PinKind::Sign => t("signature password", "署名用電子証明書の暗証番号"),
+    }
+}
+
+/// A `jpki-card` error as the CLI reports it.
+pub fn jpki_error(e: jpki_card::Error) -> CliError {
+    use jpki_card::Error as E;
+    match e {
+        E::MalformedPin { kind, reason } => CliError::pin(tf!(
+            "the {} has the wrong format ({reason}); it was not sent to the card",
+            "{}の形式が違います（{reason}）。カードには送っていません",
+            kind_label(kind)
+        )),
+        E::WrongPin { kind, tries_left } => CliError::pin(tf!(
+            "wrong {}: {tries_left} tries left before it locks",
+            "{}が違います。ロックまで残り{tries_left}回です",
+            kind_label(kind)
+        )),
+        E::Blocked { kind } => CliError::pin(tf!(
+            "the {} is blocked; reset it at the municipality office",
+            "{}はロックされています。市区町村の窓口で初期化してください",
+            kind_label(kind)
+        )),
+        E::LastTryRefused { kind, .. } => CliError::pin(tf!(
+            "only one try is left for the {}; re-run with --allow-last-try to spend it",
+            "{}の残り回数は1回です。使う場合は --allow-last-try を付けてください",
+            kind_label(kind)
+        )),
+        E::NotAJpkiCard(sw) => CliError::card(tf!(
+            "this is not a My Number Card (SELECT of the JPKI application answered {sw})",
+            "マイナンバーカードではありません（JPKI APのSELECTが{sw}）"
+        )),
+        other => CliError::card(tf!(
+            "My Number Card: {other}",
+            "マイナンバーカード: {other}"
+        )),
+    }
+}
+
+/// A Mynaportal client error as the CLI reports it.
+pub fn portal_error(e: mynaportal_client::Error) -> CliError {
+    use mynaportal_client::Error as E;
+    match e {
+        E::Portal(p) => CliError::service(tf!(
+            "Mynaportal refused ({}): {}",
+            "マイナポータルが受け付けませんでした（{}）: {}",
+            p.code,
+            t(&p.message_en, &p.message_ja)
+        )),
+        E::Transport(why) => CliError::service(tf!(
+            "cannot reach Mynaportal: {why}",
+            "マイナポータルに接続できません: {why}"
+        )),
+        E::Protocol(why) => CliError::service(tf!(
+            "unexpected answer from Mynaportal: {why}",
+            "マイナポータルから想定外の応答: {why}"
+        )),
+        E::PinFormat { which, problem } => CliError::pin(tf!(
+            "the {which} PIN has the wrong format ({problem}); it was not sent to the card",
+            "{which} PINの形式が違います（{problem}）。カードには送っていません"
+        )),
+        E::WrongPin { tries_left } => CliError::pin(tf!(
+            "wrong PIN: {tries_left} tries left before it locks",
+            "暗証番号が違います。ロックまで残り{tries_left}回です"
+        )),
+        E::PinBlocked => CliError::pin(t(
+            "the PIN is blocked; reset it at the municipality office",
+            "暗証番号がロックされています。市区町村の窓口で初期化してください",
+        )),
+        E::InvalidForm(problems) => {
+            let mut msg = tf!(
+                "the form has {} problem(s); nothing was sent:",
+                "申請内容に{}件の問題があります（送信していません）:",
+                problems.len()
+            );
+            for p in &problems {
+                msg.push_str(&format!(
+                    "\n  {} [{}]: {}",
+                    p.field,
+                    p.code.as_str(),
+                    t(&p.message_en, &p.message_ja)
+                ));
+            }
+            CliError::new(Exit::NotValid, msg)
+        }
+        E::Card(sw) => CliError::card(tf!(
+            "the My Number Card answered {sw}",
+            "マイナンバーカードの応答: {sw}"
+        )),
+        E::Apdu(err) => CliError::card(tf!("card reader: {err}", "カードリーダー: {err}")),
+        E::CardData(why) => CliError::card(tf!(
+            "unexpected data on the card: {why}",
+            "カードのデータが想定外です: {why}"
+        )),
+        E::BindingUrlExpired(at) => {
+            let en = format!(
+                "the smartphone-binding URL expired at {at}; ask the authority to reissue it"
+            );
+            CliError::service(t(&en, mynaportal_client::BINDING_EXPIRED_JA))
+        }
+        other => CliError::service(tf!("Mynaportal: {other}", "マイナポータル: {other}")),
+    }
+}

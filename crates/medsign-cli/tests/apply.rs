@@ -1,0 +1,270 @@
+//! `medsign apply`: offline validation, the template, and the whole Mynaportal
+//! procedure against the in-process local portal with the virtual My Number Card.
+
+// Test helpers outside #[test] functions panic on failure like the tests do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn medsign() -> Command {
+    let mut cmd = Command::cargo_bin("medsign").expect("the medsign binary");
+    cmd.env("MEDSIGN_LANG", "en")
+        .env_remove("MEDSIGN_PORTAL")
+        .env_remove("MEDSIGN_OPERATOR_TOKEN");
+    cmd
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Writes the complete fictitious example form into `dir`.
+fn example_form(dir: &Path) -> PathBuf {
+    let path = dir.join("form.json");
+    medsign()
+        .args(["apply", "template", "--example", "--out"])
+        .arg(&path)
+        .assert()
+        .success();
+    path
+}
+
+fn edit(path: &Path, f: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn the_example_form_validates_with_its_price_and_eligibility() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = medsign()
+        .args(["apply", "validate"])
+        .arg(&form)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("VALID: physician → "), "{text}");
+    assert!(text.contains("eligible"), "{text}");
+    assert!(text.contains("price: 0 yen (list 0 yen)"), "{text}");
+    assert!(text.contains("rule set "), "{text}");
+}
+
+#[test]
+fn the_sample_form_of_authority_forms_validates() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../authority-forms/examples/sample-application.json");
+    let out = medsign()
+        .args(["apply", "validate", "--json"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["report"]["valid"], true);
+    assert_eq!(v["report"]["price_yen"], 0);
+    assert_eq!(v["authority"], "jma");
+}
+
+#[test]
+fn an_invalid_form_lists_every_failed_rule_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    edit(&form, |v| {
+        v["name_romaji"]["given_name"] = "hanako".into();
+        v["registration"]["number"] = "12a456".into();
+        v["attachments"]["photo"]["taken_on"] = "2000-01-01".into();
+    });
+    let out = medsign()
+        .args(["apply", "validate"])
+        .arg(&form)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("INVALID"), "{text}");
+    for rule in [
+        "name_romaji.given_name [romaji_given_name_format]",
+        "registration.number [registration_number_format]",
+        "[photo_too_old]",
+    ] {
+        assert!(text.contains(rule), "{rule} missing in {text}");
+    }
+    let out = medsign()
+        .args(["apply", "validate", "--json"])
+        .arg(&form)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["report"]["valid"], false);
+    assert!(v["report"]["errors"].as_array().unwrap().len() >= 3);
+}
+
+#[test]
+fn the_empty_template_fails_on_its_required_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = dir.path().join("empty.json");
+    medsign()
+        .args(["apply", "template", "--authority", "medis", "--out"])
+        .arg(&form)
+        .assert()
+        .success();
+    let out = medsign()
+        .args(["apply", "validate"])
+        .arg(&form)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("name_katakana.surname [required]"), "{text}");
+    assert!(text.contains("MEDIS"), "{text}");
+}
+
+#[test]
+fn a_file_that_is_not_a_form_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"qualification\": \"physician\"}").unwrap();
+    let out = medsign()
+        .args(["apply", "validate"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("not an application form"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn submit_local_runs_the_whole_procedure_and_the_authority_approves() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    // The PINs in the order the procedure asks: user-authentication (login),
+    // input-support (basic four items), signature password (the application).
+    let out = medsign()
+        .args(["apply", "submit", "--local", "--pin-stdin"])
+        .arg(&form)
+        .write_stdin("1234\n1234\nABC123\n")
+        .output()
+        .unwrap();
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("application id: "))
+        .unwrap_or_else(|| panic!("no application id in {text}"));
+    assert!(!id.trim().is_empty());
+    assert!(text.contains("state: approved"), "{text}");
+    assert!(
+        text.contains("smartphone binding URL: http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(err.contains("logged in to Mynaportal"), "{err}");
+    // Neither a PIN nor the card's basic four items are printed.
+    for secret in ["ABC123", "山田", "見本町１丁目"] {
+        assert!(
+            !text.contains(secret) && !err.contains(secret),
+            "{secret} printed"
+        );
+    }
+}
+
+#[test]
+fn submit_local_json_reports_the_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = medsign()
+        .args(["apply", "submit", "--local", "--pin-stdin", "--json"])
+        .arg(&form)
+        .write_stdin("1234\n1234\nABC123\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["state"], "approved");
+    assert_eq!(v["authority"], "jma");
+    assert_eq!(v["price_yen"], 0);
+    assert!(v["application_id"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn a_malformed_signature_password_is_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = medsign()
+        .args(["apply", "submit", "--local", "--pin-stdin"])
+        .arg(&form)
+        .write_stdin("1234\n1234\nabc\n")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("wrong format") && err.contains("not sent"),
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("application id"));
+}
+
+#[test]
+fn a_wrong_login_pin_ends_the_command_with_the_tries_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = medsign()
+        .args(["apply", "submit", "--local", "--pin-stdin"])
+        .arg(&form)
+        .write_stdin("9999\n1234\nABC123\n")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("2 tries left"), "{err}");
+}
+
+#[test]
+fn an_invalid_form_is_refused_before_any_pin_is_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    edit(&form, |v| v["workplace"]["phone"] = "12".into());
+    let out = medsign()
+        .args(["apply", "submit", "--local", "--pin-stdin"])
+        .arg(&form)
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("workplace.phone [phone_format]"), "{err}");
+    assert!(err.contains("no PIN asked"), "{err}");
+}
+
+#[test]
+fn submit_needs_a_portal() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = example_form(dir.path());
+    let out = medsign()
+        .args(["apply", "submit", "--sim", "mynumber", "--pin-stdin"])
+        .arg(&form)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--portal"), "{}", stderr(&out));
+}

@@ -1,0 +1,360 @@
+//! `medsign rx` and `medsign cms` driven as a user would: the real sample documents,
+//! signing with the virtual HPKI card, and independent verifiers (xmlsec1, openssl).
+
+// Test helpers outside #[test] functions panic on failure like the tests do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+
+fn medsign() -> Command {
+    let mut cmd = Command::cargo_bin("medsign").expect("the medsign binary");
+    cmd.env("LANG", "C")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("MEDSIGN_LANG");
+    cmd
+}
+
+fn fixtures() -> Option<PathBuf> {
+    let p = PathBuf::from(SHARED);
+    if p.join("eprescription").is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {SHARED} not found");
+        None
+    }
+}
+
+fn have(tool: &str) -> bool {
+    StdCommand::new(tool).arg("--version").output().is_ok()
+}
+
+const CSV: &str =
+    "SJ1,1.0\r\n1,1,1234567,13,やまだ内科クリニック\r\n11,ヤマダ ハナコ,山田 花子,2,19850401\r\n";
+
+#[test]
+fn verify_reports_the_samples_valid_and_the_invalid_files_invalid() {
+    let Some(fx) = fixtures() else { return };
+    let out = medsign()
+        .args([
+            "rx",
+            "verify",
+            "--json",
+            "--at",
+            "2024-01-01T00:00:00Z",
+            "--trust",
+        ])
+        .arg(fx.join("trust"))
+        .arg(fx.join("eprescription"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "some files are invalid: exit 1");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut seen = 0;
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = v["file"].as_str().unwrap();
+        let status = v["status"].as_str().unwrap();
+        seen += 1;
+        if file.contains("/invalid/") {
+            assert_eq!(status, "INVALID", "{file}");
+            let has_reason = !v["errors"].as_array().unwrap().is_empty()
+                || v["signatures"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| !s["reasons"].as_object().unwrap().is_empty());
+            assert!(has_reason, "{file} has no reason");
+        } else if file.ends_with("prescription-004_01.xml") {
+            assert_eq!(status, "VALID", "{line}");
+            assert_eq!(v["signatures"][0]["level"], "XL");
+            assert_eq!(
+                v["signatures"][0]["signer"]["qualification"],
+                "MedicalDoctor"
+            );
+        }
+    }
+    assert_eq!(seen, 8, "2 samples and 6 invalid files:\n{stdout}");
+}
+
+#[test]
+fn verify_table_when_piped_has_no_progress_bar_and_one_row_per_file() {
+    let Some(fx) = fixtures() else { return };
+    let out = medsign()
+        .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--trust"])
+        .arg(fx.join("trust"))
+        .arg(fx.join("eprescription"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !stdout.contains('\r') && !stdout.contains('\x1b'),
+        "{stdout:?}"
+    );
+    assert!(
+        stderr.is_empty(),
+        "nothing on stderr when piped: {stderr:?}"
+    );
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.contains(".xml")).collect();
+    assert_eq!(rows.len(), 8, "{stdout}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("VALID") && r.ends_with("prescription-004_01.xml"))
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r.starts_with("INVALID")).count(),
+        6,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("8 document(s): 2 VALID, 6 INVALID, 0 INDETERMINATE"),
+        "{stdout}"
+    );
+    // The reason of a failed check is named.
+    assert!(
+        stdout.contains(
+            "references: INVALID: Reference #PrescriptionDocument: digest does not match"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_a_valid_sample_exits_zero_and_speaks_japanese_by_locale() {
+    let Some(fx) = fixtures() else { return };
+    let out = medsign()
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--trust"])
+        .arg(fx.join("trust"))
+        .arg(fx.join("eprescription/prescription-004_01.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("処方箋署名 XL"), "{stdout}");
+    assert!(
+        stdout.contains("1 件: 有効 1 / 無効 0 / 判定不能 0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_without_the_right_anchor_is_not_valid() {
+    let Some(fx) = fixtures() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fx.join("trust/tsa-test-root.der"),
+        dir.path().join("tsa.der"),
+    )
+    .unwrap();
+    medsign()
+        .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--trust"])
+        .arg(dir.path())
+        .arg(fx.join("eprescription/prescription-004_01.xml"))
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn usage_and_input_errors_have_their_exit_codes() {
+    medsign().args(["rx", "verify", "x.xml"]).assert().code(2);
+    let dir = tempfile::tempdir().unwrap();
+    medsign()
+        .args(["rx", "verify", "--trust"])
+        .arg(dir.path())
+        .arg(dir.path().join("missing.xml"))
+        .assert()
+        .code(3);
+}
+
+fn sign_with_sim(dir: &Path, pin: &str) -> std::process::Output {
+    std::fs::write(dir.join("rx.csv"), CSV).unwrap();
+    medsign()
+        .current_dir(dir)
+        .args([
+            "rx",
+            "sign",
+            "--csv",
+            "rx.csv",
+            "--out",
+            "rx.xml",
+            "--sim",
+            "hpki-physician",
+            "--pin-stdin",
+            "--trust-out",
+            "trust",
+        ])
+        .write_stdin(format!("{pin}\n"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn sign_with_the_virtual_card_then_verify_with_medsign_and_xmlsec1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sign_with_sim(dir.path(), "1234");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = dir.path().join("rx.xml");
+    medsign()
+        .args(["rx", "verify", "--show-csv", "--trust"])
+        .arg(dir.path().join("trust"))
+        .arg(&doc)
+        .assert()
+        .code(0)
+        .stdout(predicates_contains("VALID"))
+        .stdout(predicates_contains(
+            "| 11,ヤマダ ハナコ,山田 花子,2,19850401",
+        ));
+    if !have("xmlsec1") {
+        eprintln!("xmlsec1 not installed: independent check skipped");
+        return;
+    }
+    let trust = dir.path().join("trust");
+    let xmlsec = |file: &Path| {
+        StdCommand::new("xmlsec1")
+            .args([
+                "--verify",
+                "--id-attr:id",
+                "PrescriptionDocument",
+                "--id-attr:Id",
+            ])
+            .args([
+                "SignedProperties",
+                "--id-attr:Id",
+                "KeyInfo",
+                "--trusted-pem",
+            ])
+            .arg(trust.join("hpki-test-root.pem"))
+            .arg("--untrusted-pem")
+            .arg(trust.join("hpki-test-sign-ca.pem"))
+            .args(["--enabled-reference-uris", "same-doc"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let ok = xmlsec(&doc);
+    let log = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{log}");
+    assert!(log.contains("SignedInfo References (ok/all): 3/3"), "{log}");
+    // The same check rejects a tampered copy, and so does medsign.
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let tampered = dir.path().join("tampered.xml");
+    let b64_of_sj1 = "U0ox";
+    assert!(text.contains(b64_of_sj1));
+    std::fs::write(&tampered, text.replacen(b64_of_sj1, "U0oy", 1)).unwrap();
+    assert!(!xmlsec(&tampered).status.success());
+    medsign()
+        .args(["rx", "verify", "--trust"])
+        .arg(&trust)
+        .arg(&tampered)
+        .assert()
+        .code(1)
+        .stdout(predicates_contains("digest does not match"));
+}
+
+#[test]
+fn a_wrong_pin_exits_5_with_the_tries_left_and_a_malformed_one_is_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sign_with_sim(dir.path(), "9999");
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tries left"), "{err}");
+    assert!(!err.contains("9999"), "the PIN is never printed: {err}");
+    assert!(!dir.path().join("rx.xml").exists());
+
+    let out = sign_with_sim(dir.path(), "12");
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not sent"), "{err}");
+}
+
+#[test]
+fn cms_sign_then_verify_with_medsign_and_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sign_with_sim(dir.path(), "1234");
+    assert!(out.status.success());
+    let content = dir.path().join("rx.csv");
+    let p7s = dir.path().join("rx.p7s");
+    medsign()
+        .args([
+            "cms",
+            "sign",
+            "--detached",
+            "--sim",
+            "hpki-physician",
+            "--pin-stdin",
+            "--in",
+        ])
+        .arg(&content)
+        .arg("--out")
+        .arg(&p7s)
+        .write_stdin("1234\n")
+        .assert()
+        .code(0);
+    medsign()
+        .args(["cms", "verify", "--trust"])
+        .arg(dir.path().join("trust"))
+        .arg("--content")
+        .arg(&content)
+        .arg(&p7s)
+        .assert()
+        .code(0)
+        .stdout(predicates_contains("VALID"));
+    // Other content: INVALID, exit 1.
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, "SJ1,1.0\r\n").unwrap();
+    medsign()
+        .args(["cms", "verify", "--json", "--trust"])
+        .arg(dir.path().join("trust"))
+        .arg("--content")
+        .arg(&other)
+        .arg(&p7s)
+        .assert()
+        .code(1)
+        .stdout(predicates_contains("\"INVALID\""));
+    if !have("openssl") {
+        eprintln!("openssl not installed: independent check skipped");
+        return;
+    }
+    let trust = dir.path().join("trust");
+    // OpenSSL 3.0's `cms -verify` has no -untrusted: the CA file carries root and CA.
+    let ca_file = dir.path().join("cas.pem");
+    let mut cas = std::fs::read(trust.join("hpki-test-root.pem")).unwrap();
+    cas.extend(std::fs::read(trust.join("hpki-test-sign-ca.pem")).unwrap());
+    std::fs::write(&ca_file, cas).unwrap();
+    let ok = StdCommand::new("openssl")
+        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+        .arg(&p7s)
+        .arg("-content")
+        .arg(&content)
+        .arg("-CAfile")
+        .arg(&ca_file)
+        .args(["-purpose", "any", "-out", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+fn predicates_contains(needle: &'static str) -> predicates::str::ContainsPredicate {
+    predicates::str::contains(needle)
+}
