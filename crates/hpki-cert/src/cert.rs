@@ -92,6 +92,10 @@ pub struct Certificate {
     pub(crate) unknown_critical: Vec<String>,
     /// Extensions that did not decode, with the decoder's message.
     pub(crate) malformed_extensions: Vec<String>,
+    /// Issuer keys this certificate's signature already verified with.
+    verified_by: crate::memo::VerifiedKeys,
+    /// The summary, made on first use.
+    info: std::sync::OnceLock<CertInfo>,
 }
 
 impl core::fmt::Debug for Certificate {
@@ -131,6 +135,8 @@ impl Certificate {
             hc_role: None,
             unknown_critical: Vec::new(),
             malformed_extensions: Vec::new(),
+            verified_by: crate::memo::VerifiedKeys::default(),
+            info: std::sync::OnceLock::new(),
             inner: inner.clone(),
         };
         for ext in tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
@@ -266,8 +272,15 @@ impl Certificate {
         self.inner.signature_algorithm().oid.to_string()
     }
 
-    /// Verifies this certificate's signature with `issuer`'s public key.
+    /// Verifies this certificate's signature with `issuer`'s public key (a success is
+    /// remembered, so a certificate kept by a [`TrustStore`](crate::TrustStore) is
+    /// verified with the same key once).
     pub(crate) fn verify_signed_by(&self, issuer_spki_der: &[u8]) -> Result<(), Error> {
+        self.verified_by
+            .check(issuer_spki_der, || self.verify_signature(issuer_spki_der))
+    }
+
+    fn verify_signature(&self, issuer_spki_der: &[u8]) -> Result<(), Error> {
         // RFC 5280 §4.1.1.2: the outer algorithm must be the signed one.
         if self.inner.signature_algorithm() != self.inner.tbs_certificate().signature() {
             return Err(Error::UnsupportedAlgorithm(format!(
@@ -372,8 +385,13 @@ impl CertInfo {
         Ok(Self::from_certificate(&Certificate::from_der(der)?))
     }
 
-    /// Summarises an already parsed certificate.
+    /// Summarises an already parsed certificate (once per certificate: the summary is
+    /// kept with it).
     pub fn from_certificate(cert: &Certificate) -> Self {
+        cert.info.get_or_init(|| Self::summarise(cert)).clone()
+    }
+
+    fn summarise(cert: &Certificate) -> Self {
         Self {
             subject: cert.subject(),
             issuer: cert.issuer(),

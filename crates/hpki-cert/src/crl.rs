@@ -41,6 +41,8 @@ pub struct Crl {
     revoked: Vec<RevokedEntry>,
     unknown_critical: Vec<String>,
     algorithm_mismatch: bool,
+    /// Issuer keys this CRL's signature already verified with.
+    verified_by: crate::memo::VerifiedKeys,
 }
 
 impl Crl {
@@ -93,6 +95,7 @@ impl Crl {
             revoked,
             unknown_critical,
             algorithm_mismatch,
+            verified_by: crate::memo::VerifiedKeys::default(),
         })
     }
 
@@ -118,6 +121,11 @@ impl Crl {
 
     /// Verifies the CRL's signature with the issuer certificate's key.
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), Error> {
+        self.verified_by
+            .check(issuer.spki_der(), || self.verify_signature(issuer))
+    }
+
+    fn verify_signature(&self, issuer: &Certificate) -> Result<(), Error> {
         if self.algorithm_mismatch {
             return Err(Error::UnsupportedAlgorithm(format!(
                 "CRL signatureAlgorithm {} differs from the signed tbsCertList.signature",

@@ -7,6 +7,7 @@ mod classify;
 mod crl;
 mod error;
 mod hcrole;
+mod memo;
 mod path;
 pub mod profile;
 mod trust;

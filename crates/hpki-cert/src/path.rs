@@ -196,7 +196,7 @@ pub fn validate_path(
     store: &TrustStore,
     opts: &PathOptions,
 ) -> PathReport {
-    let leaf = match Certificate::from_der(leaf_der) {
+    let leaf = match store.certificate(leaf_der) {
         Ok(c) => c,
         Err(e) => {
             return PathReport {
@@ -215,10 +215,10 @@ pub fn validate_path(
         }
     };
     let mut warnings = Vec::new();
-    let extras: Vec<Certificate> = extra_certs
+    let extras: Vec<std::sync::Arc<Certificate>> = extra_certs
         .iter()
         .enumerate()
-        .filter_map(|(i, der)| match Certificate::from_der(der) {
+        .filter_map(|(i, der)| match store.certificate(der) {
             Ok(c) => Some(c),
             Err(e) => {
                 warnings.push(format!("extra certificate #{i} ignored: {e}"));
@@ -226,7 +226,8 @@ pub fn validate_path(
             }
         })
         .collect();
-    let mut report = validate_certificate_path(&leaf, &extras, store, opts);
+    let extras: Vec<&Certificate> = extras.iter().map(|c| &**c).collect();
+    let mut report = validate_parsed(&leaf, &extras, store, opts);
     report.warnings.splice(0..0, warnings);
     report
 }
@@ -235,6 +236,16 @@ pub fn validate_path(
 pub fn validate_certificate_path(
     leaf: &Certificate,
     extras: &[Certificate],
+    store: &TrustStore,
+    opts: &PathOptions,
+) -> PathReport {
+    let extras: Vec<&Certificate> = extras.iter().collect();
+    validate_parsed(leaf, &extras, store, opts)
+}
+
+fn validate_parsed(
+    leaf: &Certificate,
+    extras: &[&Certificate],
     store: &TrustStore,
     opts: &PathOptions,
 ) -> PathReport {
@@ -251,11 +262,11 @@ pub fn validate_certificate_path(
         });
     };
 
-    let crls: Vec<Crl> = opts
+    let crls: Vec<std::sync::Arc<Crl>> = opts
         .crls
         .iter()
         .enumerate()
-        .filter_map(|(i, der)| match Crl::from_der(der) {
+        .filter_map(|(i, der)| match store.crl(der) {
             Ok(c) => Some(c),
             Err(e) => {
                 warnings.push(format!("CRL #{i} ignored: {e}"));
@@ -613,11 +624,12 @@ fn policy_check(c: &Certificate, is_leaf: bool, opts: &PathOptions) -> (Verdict,
 fn revocation_check(
     c: &Certificate,
     issuer: &Certificate,
-    crls: &[Crl],
+    crls: &[std::sync::Arc<Crl>],
     opts: &PathOptions,
 ) -> (Verdict, String) {
     let from_issuer: Vec<&Crl> = crls
         .iter()
+        .map(|c| &**c)
         .filter(|crl| crl.issuer_der == c.issuer_der)
         .collect();
     let not_checked = |why: String| {
@@ -721,7 +733,7 @@ fn key_ids_compatible(child: &Certificate, parent: &Certificate) -> bool {
 
 fn build<'a>(
     leaf: &'a Certificate,
-    extras: &'a [Certificate],
+    extras: &[&'a Certificate],
     store: &'a TrustStore,
     max: usize,
 ) -> Built<'a> {
@@ -739,6 +751,7 @@ fn build<'a>(
         let anchors: Vec<&Certificate> = store.anchors().filter(issues).collect();
         let intermediates: Vec<&Certificate> = extras
             .iter()
+            .copied()
             .chain(store.intermediates())
             .filter(issues)
             .filter(|p| !chain.iter().any(|c| c.der == p.der))

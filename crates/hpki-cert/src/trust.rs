@@ -19,8 +19,14 @@ const MEDIS_AUTH_CA2: &[u8] = include_bytes!("../anchors/medis-auth-ca2.der");
 /// assert_eq!(store.anchors().count(), 1);
 /// assert_eq!(store.intermediates().count(), 2);
 /// ```
+///
+/// A store also remembers the certificates and CRLs it has parsed and the signatures
+/// it has verified (see [`certificate`](Self::certificate)): keep one store for a batch
+/// of documents and the CA certificates, CRLs and signer certificates they share are
+/// parsed and verified once. Clones share that memory.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
+    memo: std::sync::Arc<crate::memo::ParseMemo>,
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
 }
@@ -111,6 +117,19 @@ impl TrustStore {
             }
         }
         Ok(store)
+    }
+
+    /// The certificate of `der`, parsed once per store: later calls with the same
+    /// bytes return the same parsed certificate, which also remembers the issuer keys
+    /// its signature verified with. Path validation through this store uses it for
+    /// every certificate it is given.
+    pub fn certificate(&self, der: &[u8]) -> Result<std::sync::Arc<Certificate>, Error> {
+        self.memo.certificate(der)
+    }
+
+    /// The CRL of `der`, parsed once per store (CRLs over 4 MiB are parsed every time).
+    pub fn crl(&self, der: &[u8]) -> Result<std::sync::Arc<crate::Crl>, Error> {
+        self.memo.crl(der)
     }
 
     /// The anchors.

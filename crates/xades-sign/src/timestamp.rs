@@ -202,8 +202,7 @@ fn parse_tst_info(der_bytes: &[u8]) -> Result<TstFields, String> {
 
 /// Whether the certificate has a critical extendedKeyUsage with id-kp-timeStamping
 /// (RFC 3161 §2.3). `Err` says what is wrong.
-pub(crate) fn check_tsa_eku(cert_der: &[u8]) -> Result<(), String> {
-    let cert = Certificate::from_der(cert_der).map_err(|e| format!("TSA certificate: {e}"))?;
+pub(crate) fn check_tsa_eku(cert: &Certificate) -> Result<(), String> {
     let ext = cert
         .tbs_certificate()
         .extensions()

@@ -172,7 +172,7 @@ impl Verifier {
         report.signing_time = parts.signing_time.clone();
 
         // Signing certificate (KeyInfo against SigningCertificate(V2)).
-        let cert = match signing_certificate(&parts) {
+        let cert = match signing_certificate(&parts, &self.trust) {
             Ok(c) => {
                 report.checks.signing_certificate = CheckResult::valid();
                 Some(c)
@@ -183,7 +183,7 @@ impl Verifier {
             }
         };
         if let Some(cert) = &cert {
-            report.signer = signer_of(&cert.der);
+            report.signer = signer_of(&cert.parsed);
         }
 
         // 3–4. References.
@@ -226,7 +226,7 @@ impl Verifier {
                 if let Some(q) = &path.qualification {
                     report.signer.qualification = Some(qualification_name(q));
                 }
-                path_result(&path)
+                path_result(&path, &self.trust)
             }
             None => CheckResult::indeterminate("no usable signing certificate"),
         };
@@ -283,14 +283,18 @@ impl Verifier {
                 "the time-stamp imprint does not match the time-stamped data",
             ));
         }
-        timestamp::check_tsa_eku(&token.tsa_cert).map_err(CheckResult::invalid)?;
+        let tsa_cert = self
+            .trust
+            .certificate(&token.tsa_cert)
+            .map_err(|e| CheckResult::invalid(format!("TSA certificate: {e}")))?;
+        timestamp::check_tsa_eku(tsa_cert.x509()).map_err(CheckResult::invalid)?;
         let mut extra = token.certs.clone();
         extra.extend(data.certs.iter().cloned());
         let opts = PathOptions::at(token.gen_time)
             .with_purpose(Purpose::TimeStamping)
             .with_crls(data.crls.clone());
         let path = hpki_cert::validate_path(&token.tsa_cert, &extra, &self.trust, &opts);
-        let result = path_result(&path);
+        let result = path_result(&path, &self.trust);
         if result.status != Status::Valid {
             return Err(CheckResult {
                 status: result.status,
@@ -393,7 +397,7 @@ fn timestamp_c14n(ts: Node<'_, '_>) -> Result<C14nMethod, String> {
     }
 }
 
-fn path_result(path: &hpki_cert::PathReport) -> CheckResult {
+fn path_result(path: &hpki_cert::PathReport, trust: &TrustStore) -> CheckResult {
     let reason = || {
         path.first_failure()
             .map(|c| format!("{}: {} ({})", c.name, c.detail, c.subject))
@@ -404,8 +408,8 @@ fn path_result(path: &hpki_cert::PathReport) -> CheckResult {
     let anchor_subject = path
         .chain
         .last()
-        .and_then(|der| hpki_cert::CertInfo::parse(der).ok())
-        .map(|info| info.subject);
+        .and_then(|der| trust.certificate(der).ok())
+        .map(|cert| cert.subject());
     let only_anchor_basic_constraints = path.chain.len() > 1
         && path
             .checks
@@ -429,14 +433,15 @@ fn qualification_name(q: &hpki_cert::Qualification) -> String {
     }
 }
 
-fn signer_of(cert_der: &[u8]) -> Signer {
-    match hpki_cert::CertInfo::parse(cert_der) {
-        Ok(info) => Signer {
-            name: common_name(&info.subject),
-            qualification: info.qualification.as_ref().map(qualification_name),
-            issuer: Some(info.issuer),
-        },
-        Err(_) => Signer::default(),
+fn signer_of(cert: &hpki_cert::Certificate) -> Signer {
+    Signer {
+        name: common_name(&cert.subject()),
+        qualification: cert
+            .hc_role()
+            .and_then(hpki_cert::HcRole::qualification)
+            .as_ref()
+            .map(qualification_name),
+        issuer: Some(cert.issuer()),
     }
 }
 
@@ -532,10 +537,16 @@ pub(crate) fn text_of(node: Node<'_, '_>) -> String {
         .collect()
 }
 
+/// Decodes base64 that may be broken into lines (XML Schema's base64Binary allows
+/// whitespace anywhere).
 pub(crate) fn decode_b64(text: &str) -> Result<Vec<u8>, String> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut compact = Vec::with_capacity(text.len());
+    // Lines of base64 between line breaks: copied a run at a time.
+    for run in text.as_bytes().split(u8::is_ascii_whitespace) {
+        compact.extend_from_slice(run);
+    }
     base64::engine::general_purpose::STANDARD
-        .decode(compact)
+        .decode(&compact)
         .map_err(|e| format!("bad base64: {e}"))
 }
 
@@ -795,11 +806,11 @@ fn read_reference<'a, 'i>(
 
 struct SigningCert {
     der: Vec<u8>,
-    spki: Vec<u8>,
+    parsed: std::sync::Arc<hpki_cert::Certificate>,
     others: Vec<Vec<u8>>,
 }
 
-fn signing_certificate(parts: &Parts<'_, '_>) -> Result<SigningCert, String> {
+fn signing_certificate(parts: &Parts<'_, '_>, trust: &TrustStore) -> Result<SigningCert, String> {
     let x509data = child(parts.key_info, DSIG, "X509Data").ok_or("KeyInfo has no X509Data")?;
     let mut certs = Vec::new();
     for c in x509data
@@ -832,8 +843,9 @@ fn signing_certificate(parts: &Parts<'_, '_>) -> Result<SigningCert, String> {
         .position(|c| alg.hash(c) == value)
         .ok_or("the KeyInfo certificate does not match the SigningCertificate digest")?;
     let der = certs.remove(index);
-    let parsed =
-        hpki_cert::Certificate::from_der(&der).map_err(|e| format!("signing certificate: {e}"))?;
+    let parsed = trust
+        .certificate(&der)
+        .map_err(|e| format!("signing certificate: {e}"))?;
     if let Some(serial) = child(first, XADES, "IssuerSerial")
         .and_then(|is| child(is, DSIG, "X509SerialNumber"))
         .map(text_of)
@@ -848,7 +860,7 @@ fn signing_certificate(parts: &Parts<'_, '_>) -> Result<SigningCert, String> {
         }
     }
     Ok(SigningCert {
-        spki: parsed.spki_der().to_vec(),
+        parsed,
         der,
         others: certs,
     })
@@ -925,8 +937,13 @@ fn check_signature_value(parts: &Parts<'_, '_>, cert: &SigningCert) -> Result<()
         decode_b64(&text_of(parts.signature_value)).map_err(|e| format!("SignatureValue: {e}"))?;
     let mut c14n = Vec::new();
     canonicalize_subtree(parts.signed_info, &parts.signed_info_c14n, &mut c14n);
-    hpki_cert::verify_rsa_pkcs1_message(&cert.spki, DigestAlgorithm::Sha256, &c14n, &sig)
-        .map_err(|e| format!("SignatureValue does not verify with the KeyInfo certificate: {e}"))
+    hpki_cert::verify_rsa_pkcs1_message(
+        cert.parsed.spki_der(),
+        DigestAlgorithm::Sha256,
+        &c14n,
+        &sig,
+    )
+    .map_err(|e| format!("SignatureValue does not verify with the KeyInfo certificate: {e}"))
 }
 
 /// Certificates and CRLs the signature carries (CertificateValues, RevocationValues,
