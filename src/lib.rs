@@ -4,6 +4,43 @@
 //! This umbrella crate re-exports the workspace's library crates under one name; each
 //! is also usable on its own.
 //!
+//! Sign a prescription with a physician's HPKI card and verify it. Here the card is
+//! `card-sim`'s virtual one; with a reader (feature `pcsc`) the transport is
+//! `medsign::apdu::PcscContext::establish()?.connect_first()?` and nothing else changes.
+//!
+//! ```
+//! use card_sim::{HpkiHolder, HpkiTestCertificates, InProcess, VirtualHpkiCard};
+//! use hpki_cert::testpki::valid_time;
+//! use medsign::hpki::{App, HpkiCard, HpkiSigner, Pin};
+//! use medsign::xades::{Prescription, SignOptions, SignatureIds, Status, TrustStore, Verifier};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let reader = InProcess::new(VirtualHpkiCard::test_card(HpkiHolder::Physician)?);
+//! let card = HpkiCard::open_detect(reader, App::Signing)?;
+//! let mut signer = HpkiSigner::new(card, Pin::new("1234")?)?; // the PIN comes from the user
+//!
+//! let prescription = Prescription::new("SJ1\n1,1,8000010,99,テスト病院\n");
+//! let options = SignOptions { signing_time: valid_time(), ids: SignatureIds::random() };
+//! let signed = medsign::xades::sign_prescription(&prescription, &mut signer, &options)?;
+//!
+//! // Verify against the anchors you trust: the card's test root here, the bundled MHLW
+//! // HPKI Root CA V2 (`TrustStore::bundled()`) in production.
+//! let test_pki = HpkiTestCertificates::generate(HpkiHolder::Physician)?;
+//! let mut trust = TrustStore::new();
+//! trust.add_anchor_der(&test_pki.root)?;
+//! trust.add_intermediate_der(&test_pki.signing_ca)?;
+//! let report = Verifier::new(trust).at(valid_time()).verify(&signed);
+//! assert_eq!(report.status, Status::Valid);
+//!
+//! // Nothing in a document is trusted: the production anchor does not know the test CA.
+//! let report = Verifier::new(TrustStore::bundled()).at(valid_time()).verify(&signed);
+//! assert_ne!(report.status, Status::Valid);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## The crates
+//!
 //! | module | crate | what it does |
 //! |---|---|---|
 //! | [`apdu`] | `apdu` | ISO 7816-4 APDUs, status words, BER-TLV, transports (PC/SC with feature `pcsc`) |
@@ -16,15 +53,6 @@
 //! | [`forms`] | `authority-forms` | the HPKI application forms: rule sets, validation, romaji |
 //! | [`mynaportal`] | `mynaportal-client` | the Mynaportal application procedure as a typed client |
 //! | [`remote`] | `remote-sign` | remote signing with the HPKI second certificate |
-//!
-//! ```
-//! use medsign::xades::{TrustStore, Verifier};
-//!
-//! // The bundled MHLW HPKI Root CA V2 is the anchor; nothing in a document is trusted.
-//! let verifier = Verifier::new(TrustStore::bundled());
-//! let report = verifier.verify(b"<Document/>");
-//! assert_eq!(report.status.to_string(), "INVALID");
-//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
