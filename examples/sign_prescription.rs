@@ -1,25 +1,32 @@
-//! Builds and signs a prescription (EPS1.0) from a CSV file.
+//! Builds and signs a prescription (EPS1.0) from a CSV file with an HPKI card.
 //!
 //! ```text
 //! cargo run --release --example sign_prescription -- --card hpki-physician --csv FILE --out FILE [--trust-out DIR]
+//! cargo run --release --features pcsc --example sign_prescription -- --pcsc [--reader NAME] --csv FILE --out FILE
 //! ```
 //!
-//! `--card hpki-physician` signs with the test physician of the fixed test PKI
-//! (`hpki_cert::testpki`) through a `cert_signer::SoftwareSigner`, standing in for the
-//! virtual HPKI card until it lands. `--trust-out DIR` writes that PKI's anchors and
-//! intermediate (PEM and DER) so that `verify_prescription --trust DIR` accepts the output.
-//! Also: `--at RFC3339` (signing time), `--ids TAG` and `--prescription-id UUID` for
-//! reproducible output.
+//! `--card hpki-physician|hpki-dentist|hpki-pharmacist` signs with a virtual HPKI card
+//! of card-sim in process (through the same `hpki-card` code as a real card, with the
+//! virtual card's documented test PIN 1234). `--pcsc` signs with the HPKI card in a
+//! PC/SC reader (build with `--features pcsc`); its PIN is read from standard input,
+//! one line, never from the command line, and the tries left are shown first.
+//! `--trust-out DIR` writes the virtual card's test root and signing CA (PEM and DER)
+//! so that `verify_prescription --trust DIR` accepts the output. Also: `--at RFC3339`
+//! (signing time), `--ids TAG` and `--prescription-id UUID` for reproducible output.
 
 use std::{path::PathBuf, process::ExitCode};
 
-use hpki_cert::testpki::TestPki;
+use card_sim::{HpkiHolder, HpkiTestCertificates, InProcess, VirtualHpkiCard};
+use hpki_card::{App, HpkiCard, HpkiSigner, Pin};
 use xades_sign::{Prescription, SignOptions, SignatureIds, sign_prescription};
+
+/// The documented PIN of card-sim's virtual HPKI cards.
+const VIRTUAL_CARD_PIN: &str = "1234";
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!(
-        "{msg}\nusage: sign_prescription --card hpki-physician|hpki-dentist|hpki-pharmacist --csv FILE --out FILE \
-         [--trust-out DIR] [--at RFC3339] [--ids TAG] [--prescription-id UUID]"
+        "{msg}\nusage: sign_prescription (--card hpki-physician|hpki-dentist|hpki-pharmacist | --pcsc [--reader NAME]) \
+         --csv FILE --out FILE [--trust-out DIR] [--at RFC3339] [--ids TAG] [--prescription-id UUID]"
     );
     ExitCode::from(2)
 }
@@ -34,8 +41,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn run() -> Result<ExitCode> {
     let mut card = None;
+    let mut pcsc = false;
+    let mut reader: Option<String> = None;
     let mut csv = None;
     let mut out = None;
     let mut trust_out = None;
@@ -46,43 +57,109 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--card" => card = Some(value()?),
+            "--pcsc" => pcsc = true,
+            "--reader" => reader = Some(value()?),
             "--csv" => csv = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--trust-out" => trust_out = Some(PathBuf::from(value()?)),
             "--at" => opts.signing_time = value()?.parse()?,
             "--ids" => opts.ids = SignatureIds::from_tag(&value()?)?,
             "--prescription-id" => prescription_id = Some(value()?.parse::<uuid::Uuid>()?),
-            "--pcsc" => return Ok(usage("--pcsc needs the HPKI card crate, not available yet")),
             _ => return Ok(usage(&format!("unknown argument {arg}"))),
         }
     }
-    let (Some(card), Some(csv), Some(out)) = (card, csv, out) else {
-        return Ok(usage("--card, --csv and --out are required"));
+    let (Some(csv), Some(out)) = (csv, out) else {
+        return Ok(usage("--csv and --out are required"));
     };
-    let pki = TestPki::new()?;
-    let holder = match card.as_str() {
-        "hpki-physician" => pki.physician(),
-        "hpki-dentist" => pki.dentist(),
-        "hpki-pharmacist" => pki.pharmacist(),
-        other => return Ok(usage(&format!("unknown card {other:?}"))),
-    };
-    let mut signer = holder.signer();
     let mut prescription = Prescription::new(std::fs::read_to_string(&csv)?);
     if let Some(id) = prescription_id {
         prescription = prescription.with_id(id);
     }
-    let signed = sign_prescription(&prescription, &mut signer, &opts)?;
-    std::fs::write(&out, signed)?;
-    if let Some(dir) = trust_out {
-        std::fs::create_dir_all(&dir)?;
-        let certs = [
-            ("hpki-root", pki.hpki_root()),
-            ("hpki-sign-ca", pki.hpki_sign_ca()),
-        ];
-        for (name, cert) in certs {
-            std::fs::write(dir.join(format!("{name}.der")), cert.cert_der())?;
-            std::fs::write(dir.join(format!("{name}.pem")), cert.cert_pem())?;
+    let signed = match (card, pcsc) {
+        (Some(card), false) => {
+            let holder = match card.as_str() {
+                "hpki-physician" => HpkiHolder::Physician,
+                "hpki-dentist" => HpkiHolder::Dentist,
+                "hpki-pharmacist" => HpkiHolder::Pharmacist,
+                other => return Ok(usage(&format!("unknown card {other:?}"))),
+            };
+            let virtual_card = InProcess::new(VirtualHpkiCard::test_card(holder)?);
+            let hpki = HpkiCard::open_detect(virtual_card, App::Signing)?;
+            let mut signer = HpkiSigner::new(hpki, Pin::new(VIRTUAL_CARD_PIN)?)?;
+            let signed = sign_prescription(&prescription, &mut signer, &opts)?;
+            if let Some(dir) = trust_out {
+                write_trust(&dir, &HpkiTestCertificates::generate(holder)?)?;
+            }
+            signed
         }
-    }
+        (None, true) => {
+            if trust_out.is_some() {
+                return Ok(usage(
+                    "--trust-out is for the virtual cards; a real card's anchors are the HPKI roots",
+                ));
+            }
+            sign_with_reader(&prescription, reader.as_deref(), &opts)?
+        }
+        _ => return Ok(usage("give either --card KIND or --pcsc")),
+    };
+    std::fs::write(&out, signed)?;
+    eprintln!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_trust(dir: &std::path::Path, pki: &HpkiTestCertificates) -> Result<()> {
+    use base64::Engine as _;
+    std::fs::create_dir_all(dir)?;
+    for (name, der) in [("hpki-root", &pki.root), ("hpki-sign-ca", &pki.signing_ca)] {
+        std::fs::write(dir.join(format!("{name}.der")), der)?;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line)?);
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        std::fs::write(dir.join(format!("{name}.pem")), pem)?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "pcsc")]
+fn sign_with_reader(
+    prescription: &Prescription,
+    reader: Option<&str>,
+    opts: &SignOptions,
+) -> Result<Vec<u8>> {
+    use std::io::BufRead as _;
+
+    let ctx = apdu::PcscContext::establish()?;
+    let transport = match reader {
+        Some(want) => {
+            let readers = ctx.list_readers()?;
+            let name = readers
+                .iter()
+                .find(|r| r.contains(want))
+                .ok_or_else(|| format!("no reader matches {want:?} (readers: {readers:?})"))?;
+            ctx.connect(name)?
+        }
+        None => ctx.connect_first()?,
+    };
+    let mut hpki = HpkiCard::open_detect(transport, App::Signing)?;
+    match hpki.pin_status()? {
+        hpki_card::PinStatus::TriesLeft(n) => {
+            eprintln!("HPKI signing PIN ({n} tries left), one line on standard input:");
+        }
+        hpki_card::PinStatus::Blocked => return Err("the PIN is blocked".into()),
+        hpki_card::PinStatus::Verified => eprintln!("HPKI signing PIN, on standard input:"),
+    }
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().lock().read_line(&mut line)?;
+    let pin = Pin::new(line.trim_end_matches(['\r', '\n']))?;
+    let mut signer = HpkiSigner::new(hpki, pin)?;
+    Ok(sign_prescription(prescription, &mut signer, opts)?)
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn sign_with_reader(_: &Prescription, _: Option<&str>, _: &SignOptions) -> Result<Vec<u8>> {
+    Err("this build has no PC/SC support: rebuild with --features pcsc".into())
 }

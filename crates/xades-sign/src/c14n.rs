@@ -306,14 +306,25 @@ fn attr_prefix<'a>(node: Node<'_, 'a>, attr: &roxmltree::Attribute<'_, 'a>) -> &
 
 fn escape_text(text: &str, out: &mut Vec<u8>) {
     let bytes = text.as_bytes();
+    // Long texts (base64 content) rarely need escaping: find the next special byte
+    // with memchr's vectorised search instead of a branch per byte.
+    let next_special = |from: usize| {
+        let rest = bytes.get(from..).unwrap_or_default();
+        let a = memchr::memchr3(b'&', b'<', b'>', rest);
+        let b = memchr::memchr(b'\r', rest);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(from + a.min(b)),
+            (Some(i), None) | (None, Some(i)) => Some(from + i),
+            (None, None) => None,
+        }
+    };
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'\r' => b"&#xD;",
-            _ => continue,
+    while let Some(i) = next_special(start) {
+        let rep: &[u8] = match bytes.get(i) {
+            Some(b'&') => b"&amp;",
+            Some(b'<') => b"&lt;",
+            Some(b'>') => b"&gt;",
+            _ => b"&#xD;",
         };
         out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         out.extend_from_slice(rep);

@@ -2,11 +2,12 @@
 //! signature, and the TSA certificate's extended key usage.
 
 use cert_signer::DigestAlgorithm;
-use cms::{cert::CertificateChoices, content_info::ContentInfo, signed_data::SignedData};
+use cms::content_info::ContentInfo;
 use der::{
     Decode, Encode, Reader as _, Tagged as _,
     asn1::{AnyRef, ObjectIdentifier, OctetString},
 };
+use hpki_cert::TrustStore;
 use x509_cert::Certificate;
 
 const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
@@ -42,16 +43,71 @@ fn digest_alg_from_oid(oid: &str) -> Option<DigestAlgorithm> {
     .find(|a| a.oid() == oid)
 }
 
+/// The parts of a CMS SignedData a time-stamp token check needs, with the
+/// certificates kept as the DER they arrived in: they are parsed (once per trust store)
+/// by `hpki-cert`, not decoded here.
+struct SignedDataParts {
+    encap_content_info: cms::signed_data::EncapsulatedContentInfo,
+    certificates: Vec<Vec<u8>>,
+    signer_infos: cms::signed_data::SignerInfos,
+}
+
+/// Walks `SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
+/// certificates [0] IMPLICIT SET OF CertificateChoices OPTIONAL, crls [1] IMPLICIT
+/// OPTIONAL, signerInfos SET }` (RFC 5652 §5.1).
+fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
+    use der::{Header, SliceReader, Tag, TagNumber};
+    let mut outer = SliceReader::new(content)?;
+    let header = Header::decode(&mut outer)?;
+    header.tag().assert_eq(Tag::Sequence)?;
+    let body = outer.read_slice(header.length())?;
+    outer.finish()?;
+    let mut r = SliceReader::new(body)?;
+    let _version: der::asn1::Int = r.decode()?;
+    let digest_algorithms: AnyRef<'_> = r.decode()?;
+    digest_algorithms.tag().assert_eq(Tag::Set)?;
+    let encap_content_info: cms::signed_data::EncapsulatedContentInfo = r.decode()?;
+    let mut certificates = Vec::new();
+    let mut next: AnyRef<'_> = r.decode()?;
+    let context = |n: u32| Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(n),
+    };
+    if next.tag() == context(0) {
+        let mut certs = SliceReader::new(next.value())?;
+        while !certs.is_finished() {
+            let tlv = certs.tlv_bytes()?;
+            // Only plain certificates (a SEQUENCE); the other choices are tagged.
+            if tlv.first() == Some(&0x30) {
+                certificates.push(tlv.to_vec());
+            }
+        }
+        next = r.decode()?;
+    }
+    if next.tag() == context(1) {
+        next = r.decode()?;
+    }
+    let signer_infos = cms::signed_data::SignerInfos::from_der(&next.to_der()?)?;
+    r.finish()?;
+    Ok(SignedDataParts {
+        encap_content_info,
+        certificates,
+        signer_infos,
+    })
+}
+
 /// Parses and verifies a DER TimeStampToken. `Err` carries the reason in words.
-pub(crate) fn verify_token(der_bytes: &[u8]) -> Result<TimeStamp, String> {
+/// Certificates are parsed through `trust` (and remembered there).
+pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeStamp, String> {
     let ci = ContentInfo::from_der(der_bytes).map_err(|e| format!("token is not CMS: {e}"))?;
     if ci.content_type.to_string() != ID_SIGNED_DATA {
         return Err("token is not CMS SignedData".into());
     }
-    let sd: SignedData = ci
+    let content = ci
         .content
-        .decode_as()
+        .to_der()
         .map_err(|e| format!("token SignedData: {e}"))?;
+    let sd = signed_data_parts(&content).map_err(|e| format!("token SignedData: {e}"))?;
     if sd.encap_content_info.econtent_type.to_string() != ID_CT_TSTINFO {
         return Err("token content is not a TSTInfo".into());
     }
@@ -67,27 +123,23 @@ pub(crate) fn verify_token(der_bytes: &[u8]) -> Result<TimeStamp, String> {
         .to_vec();
     let (imprint_alg, imprint, gen_time) = parse_tst_info(&tst_der)?;
 
-    let certs: Vec<(Vec<u8>, Certificate)> = sd
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(cert) => {
-                cert.to_der().ok().map(|der| (der, cert.clone()))
-            }
-            CertificateChoices::Other(_) => None,
-        })
-        .collect();
-
     let mut signers = sd.signer_infos.0.iter();
     let si = signers.next().ok_or("token has no SignerInfo")?;
     if signers.next().is_some() {
         return Err("token has more than one SignerInfo".into());
     }
-    let (tsa_der, tsa_cert) = certs
-        .iter()
-        .find(|(_, c)| signer_matches(&si.sid, c))
-        .ok_or("the TSA certificate is not in the token")?;
+    let mut tsa = None;
+    for der in &sd.certificates {
+        let cert = trust
+            .certificate(der)
+            .map_err(|e| format!("token certificate: {e}"))?;
+        if signer_matches(&si.sid, cert.x509()) {
+            tsa = Some((der, cert));
+            break;
+        }
+    }
+    let (tsa_der, tsa_cert) = tsa.ok_or("the TSA certificate is not in the token")?;
+    let tsa_cert = tsa_cert.x509();
 
     let digest_alg = digest_alg_from_oid(&si.digest_alg.oid.to_string())
         .ok_or_else(|| format!("unsupported token digest {}", si.digest_alg.oid))?;
@@ -147,7 +199,7 @@ pub(crate) fn verify_token(der_bytes: &[u8]) -> Result<TimeStamp, String> {
         imprint_alg,
         imprint,
         tsa_cert: tsa_der.clone(),
-        certs: certs.into_iter().map(|(d, _)| d).collect(),
+        certs: sd.certificates.clone(),
     })
 }
 

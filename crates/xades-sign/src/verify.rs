@@ -274,7 +274,7 @@ impl Verifier {
             .ok_or_else(|| CheckResult::indeterminate("no EncapsulatedTimeStamp"))?;
         let der = decode_b64(&text_of(enc))
             .map_err(|e| CheckResult::invalid(format!("EncapsulatedTimeStamp: {e}")))?;
-        let token = timestamp::verify_token(&der).map_err(CheckResult::invalid)?;
+        let token = timestamp::verify_token(&der, &self.trust).map_err(CheckResult::invalid)?;
         let matched = inputs
             .iter()
             .any(|input| token.imprint_alg.hash(input) == token.imprint);
@@ -540,10 +540,21 @@ pub(crate) fn text_of(node: Node<'_, '_>) -> String {
 /// Decodes base64 that may be broken into lines (XML Schema's base64Binary allows
 /// whitespace anywhere).
 pub(crate) fn decode_b64(text: &str) -> Result<Vec<u8>, String> {
-    let mut compact = Vec::with_capacity(text.len());
-    // Lines of base64 between line breaks: copied a run at a time.
-    for run in text.as_bytes().split(u8::is_ascii_whitespace) {
-        compact.extend_from_slice(run);
+    let bytes = text.as_bytes();
+    let mut compact = Vec::with_capacity(bytes.len());
+    // Base64 in XML comes in lines: find the line breaks with memchr and copy each
+    // line without its surrounding whitespace; a line with whitespace inside (rare)
+    // is filtered byte by byte.
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+        let line = bytes.get(start..end).unwrap_or_default().trim_ascii();
+        // XML whitespace is space, tab, CR and LF (form feed cannot occur in XML).
+        if memchr::memchr3(b' ', b'\t', b'\r', line).is_some() {
+            compact.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+        } else {
+            compact.extend_from_slice(line);
+        }
+        start = end.saturating_add(1);
     }
     base64::engine::general_purpose::STANDARD
         .decode(&compact)

@@ -5,7 +5,7 @@ use jpki_card::{JpkiCard, PinKind};
 use mynaportal_client::{ApduCard, PortalCard};
 use zeroize::Zeroizing;
 
-use crate::cardsrc::{BoxTransport, CardArgs, open_transport};
+use crate::cardsrc::{BoxTransport, CardArgs, jpki_error, open_transport};
 use crate::error::{CliError, Exit};
 use crate::pin::{PinArgs, read_pin};
 use crate::{i18n::t, tf};
@@ -74,49 +74,6 @@ pub fn pin_label(kind: PinKind) -> &'static str {
             "My Number Card signature password (6-16 A-Z/0-9)",
             "署名用電子証明書の暗証番号（英大文字・数字6〜16文字）",
         ),
-    }
-}
-
-fn kind_label(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Auth => t("user-authentication PIN", "利用者証明用暗証番号"),
-        PinKind::Text => t("input-support PIN", "券面事項入力補助用暗証番号"),
-        PinKind::Sign => t("signature password", "署名用電子証明書の暗証番号"),
-    }
-}
-
-/// A `jpki-card` error as the CLI reports it.
-pub fn jpki_error(e: jpki_card::Error) -> CliError {
-    use jpki_card::Error as E;
-    match e {
-        E::MalformedPin { kind, reason } => CliError::pin(tf!(
-            "the {} has the wrong format ({reason}); it was not sent to the card",
-            "{}の形式が違います（{reason}）。カードには送っていません",
-            kind_label(kind)
-        )),
-        E::WrongPin { kind, tries_left } => CliError::pin(tf!(
-            "wrong {}: {tries_left} tries left before it locks",
-            "{}が違います。ロックまで残り{tries_left}回です",
-            kind_label(kind)
-        )),
-        E::Blocked { kind } => CliError::pin(tf!(
-            "the {} is blocked; reset it at the municipality office",
-            "{}はロックされています。市区町村の窓口で初期化してください",
-            kind_label(kind)
-        )),
-        E::LastTryRefused { kind, .. } => CliError::pin(tf!(
-            "only one try is left for the {}; re-run with --allow-last-try to spend it",
-            "{}の残り回数は1回です。使う場合は --allow-last-try を付けてください",
-            kind_label(kind)
-        )),
-        E::NotAJpkiCard(sw) => CliError::card(tf!(
-            "this is not a My Number Card (SELECT of the JPKI application answered {sw})",
-            "マイナンバーカードではありません（JPKI APのSELECTが{sw}）"
-        )),
-        other => CliError::card(tf!(
-            "My Number Card: {other}",
-            "マイナンバーカード: {other}"
-        )),
     }
 }
 

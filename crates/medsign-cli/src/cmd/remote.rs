@@ -17,7 +17,8 @@ use serde_json::json;
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::apply_form::write_private;
-use super::mynacard::{jpki_error, pin_label};
+use super::mynacard::pin_label;
+use crate::cardsrc::jpki_error;
 use crate::cardsrc::{CardArgs, SimCard, open_transport};
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::pin::{PinArgs, read_pin};
