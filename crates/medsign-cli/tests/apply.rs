@@ -9,26 +9,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::{medsign, stderr, stdout};
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn medsign() -> Command {
-    let mut cmd = Command::cargo_bin("medsign").expect("the medsign binary");
-    cmd.env("MEDSIGN_LANG", "en")
-        .env_remove("MEDSIGN_PORTAL")
-        .env_remove("MEDSIGN_OPERATOR_TOKEN");
-    cmd
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Writes the complete fictitious example form into `dir`.
 fn example_form(dir: &Path) -> PathBuf {

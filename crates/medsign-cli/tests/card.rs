@@ -9,23 +9,20 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::medsign;
+
 use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// The fictitious holder's My Number (card-sim's 山田 花子).
 const MY_NUMBER: &str = "123456789018";
-
-fn medsign() -> Command {
-    let mut cmd = Command::cargo_bin("medsign").unwrap();
-    cmd.env("MEDSIGN_LANG", "en").env_remove("LC_ALL");
-    cmd
-}
 
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     let out = medsign().args(args).write_stdin(stdin).output().unwrap();

@@ -9,21 +9,15 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::medsign;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn medsign() -> Command {
-    let mut cmd = Command::cargo_bin("medsign").expect("the medsign binary");
-    cmd.env("MEDSIGN_LANG", "en")
-        .env_remove("MEDSIGN_PLATFORM")
-        .env_remove("MEDSIGN_PORTAL")
-        .env_remove("MEDSIGN_OPERATOR_TOKEN");
-    cmd
-}
 
 /// `medsign sim` on free loopback ports, killed when dropped.
 struct Sim {

@@ -9,21 +9,14 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::medsign;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
-
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
-
-fn medsign() -> Command {
-    let mut cmd = Command::cargo_bin("medsign").expect("the medsign binary");
-    cmd.env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("MEDSIGN_LANG");
-    cmd
-}
 
 fn fixtures() -> Option<PathBuf> {
     let p = PathBuf::from(SHARED);
@@ -135,6 +128,7 @@ fn verify_table_when_piped_has_no_progress_bar_and_one_row_per_file() {
 fn verify_a_valid_sample_exits_zero_and_speaks_japanese_by_locale() {
     let Some(fx) = fixtures() else { return };
     let out = medsign()
+        .env_remove("MEDSIGN_LANG")
         .env("LANG", "ja_JP.UTF-8")
         .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--trust"])
         .arg(fx.join("trust"))

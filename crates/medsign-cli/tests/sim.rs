@@ -8,15 +8,11 @@
     clippy::indexing_slicing
 )]
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn medsign() -> Command {
-    let mut cmd = Command::cargo_bin("medsign").expect("the medsign binary");
-    cmd.env("MEDSIGN_LANG", "en")
-        .env_remove("MEDSIGN_OPERATOR_TOKEN");
-    cmd
-}
+use common::medsign;
+
+use serde_json::Value;
 
 #[test]
 fn sim_for_one_second_starts_prints_the_urls_and_pins_and_stops() {
