@@ -74,10 +74,16 @@ impl core::fmt::Debug for LocalPlatform {
 impl LocalPlatform {
     /// Opens a platform (`None`: in memory) and serves it on a free loopback port.
     pub fn start(db: Option<&std::path::Path>) -> Result<Self, crate::Error> {
+        Self::start_on("127.0.0.1:0", db)
+    }
+
+    /// [`start`](Self::start) on `addr` (e.g. `127.0.0.1:8090`; port 0 picks a free
+    /// one), for a platform other programs reach at a known address.
+    pub fn start_on(addr: &str, db: Option<&std::path::Path>) -> Result<Self, crate::Error> {
         let platform = sign_platform_sim::Platform::open(db)
             .map_err(|e| crate::Error::Config(format!("platform: {e}")))?;
         let server = platform
-            .serve("127.0.0.1:0")
+            .serve(addr)
             .map_err(|e| crate::Error::Config(format!("platform: {e}")))?;
         let base_url = server.base_url();
         Ok(Self {

@@ -5,7 +5,7 @@ use jpki_card::{JpkiCard, PinKind};
 use mynaportal_client::{ApduCard, PortalCard};
 use zeroize::Zeroizing;
 
-use crate::cardsrc::{BoxTransport, CardArgs, jpki_error, open_transport};
+use crate::cardsrc::{BoxTransport, CardArgs, jpki_error, jpki_pin_name, open_transport};
 use crate::error::{CliError, Exit};
 use crate::pin::{PinArgs, read_pin};
 use crate::{i18n::t, tf};
@@ -40,7 +40,7 @@ impl MynaCard {
     /// the last try as [`read_pin`] does).
     pub fn ask(&mut self, pins: &PinArgs, kind: PinKind) -> Result<Zeroizing<String>, CliError> {
         let tries = self.tries(kind)?;
-        read_pin(pins, pin_label(kind), Some(tries))
+        read_pin(pins, jpki_pin_name(kind), Some(tries))
     }
 
     /// The card for the procedure's steps.
@@ -57,24 +57,6 @@ fn lost() -> CliError {
         "the connection to the card was lost; insert it again and start over",
         "カードとの接続が切れました。カードを挿し直して最初からやり直してください",
     ))
-}
-
-/// What the prompt calls each My Number Card PIN.
-pub fn pin_label(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Auth => t(
-            "My Number Card user-authentication PIN (4 digits)",
-            "利用者証明用電子証明書の暗証番号（数字4桁）",
-        ),
-        PinKind::Text => t(
-            "My Number Card input-support PIN (4 digits)",
-            "券面事項入力補助用の暗証番号（数字4桁）",
-        ),
-        PinKind::Sign => t(
-            "My Number Card signature password (6-16 A-Z/0-9)",
-            "署名用電子証明書の暗証番号（英大文字・数字6〜16文字）",
-        ),
-    }
 }
 
 /// A Mynaportal client error as the CLI reports it.

@@ -17,9 +17,8 @@ use serde_json::json;
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::apply_form::write_private;
-use super::mynacard::pin_label;
-use crate::cardsrc::jpki_error;
 use crate::cardsrc::{CardArgs, SimCard, open_transport};
+use crate::cardsrc::{jpki_error, jpki_pin_name};
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::pin::{PinArgs, read_pin};
 use crate::{i18n::t, tf};
@@ -231,7 +230,7 @@ fn with_authenticator<R>(
         .pin_status(PinKind::Auth)
         .map_err(jpki_error)?
         .tries_left;
-    let pin = read_pin(&args.pins, pin_label(PinKind::Auth), Some(tries))?;
+    let pin = read_pin(&args.pins, jpki_pin_name(PinKind::Auth), Some(tries))?;
     let pin = jpki_card::AuthPin::new(&pin).map_err(jpki_error)?;
     let last_try = if args.pins.allow_last_try {
         LastTry::Allow

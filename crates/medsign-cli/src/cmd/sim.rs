@@ -68,45 +68,6 @@ pub struct SimArgs {
 /// The platform's id of the test physician it starts with.
 const TEST_PERSON: &str = "SIM-P-0001";
 
-/// `sign-platform-sim` as the portal's second-certificate platform, on the address the
-/// user chose (`portal_sim::LocalPlatform` always takes a free port).
-struct SimPlatform(sign_platform_sim::Platform);
-
-impl portal_sim::SecondCertificatePlatform for SimPlatform {
-    fn issue(&self, order: &portal_sim::IssueOrder) -> Result<portal_sim::IssuedSecond, String> {
-        use authority_forms::{Authority, Qualification};
-        let qualification = match order.qualification {
-            Qualification::Physician => hpki_cert::Qualification::MedicalDoctor,
-            Qualification::Dentist => hpki_cert::Qualification::Dentist,
-            Qualification::Pharmacist => hpki_cert::Qualification::Pharmacist,
-        };
-        let authority = match order.authority {
-            Authority::Jma => "JMA",
-            Authority::Jpa => "JPA",
-            Authority::Medis => "MEDIS",
-        };
-        let issued = self
-            .0
-            .issue_second_certificate(&sign_platform_sim::IssueRequest {
-                person_id: order.person_id.clone(),
-                name_kanji: order.name_kanji.clone(),
-                name_romaji: order.name_romaji.clone(),
-                qualification,
-                authority: authority.into(),
-                jpki_auth_certificate_der: order.jpki_auth_certificate_der.clone(),
-                now: order.now,
-            })
-            .map_err(|e| e.to_string())?;
-        Ok(portal_sim::IssuedSecond {
-            person_id: issued.person_id,
-            certificate_der: issued.certificate_der,
-            setup_url: issued.setup_url,
-            setup_password: issued.setup_password,
-            setup_expires_at: issued.setup_expires_at,
-        })
-    }
-}
-
 fn check_loopback(addr: &str, allow_remote: bool) -> Result<(), CliError> {
     let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -261,12 +222,12 @@ pub fn run(args: SimArgs) -> CliResult {
         .unwrap_or_else(|| format!("sim-{}", uuid::Uuid::new_v4().simple()));
 
     // The remote-signing platform.
-    let platform = sign_platform_sim::Platform::open(None)
-        .map_err(|e| start_fail(t("remote-signing platform", "リモート署名基盤"), &e))?;
-    let platform_server = platform
-        .serve(&args.platform)
-        .map_err(|e| start_fail(t("remote-signing platform", "リモート署名基盤"), &e))?;
-    let platform_url = platform_server.base_url();
+    let local_platform = Arc::new(
+        portal_sim::LocalPlatform::start_on(&args.platform, None)
+            .map_err(|e| start_fail(t("remote-signing platform", "リモート署名基盤"), &e))?,
+    );
+    let platform = local_platform.platform().clone();
+    let platform_url = local_platform.base_url().to_owned();
     let jpki = card_sim::JpkiTestPki::generate(&card_sim::TestHolder::yamada_hanako())
         .map_err(|e| start_fail(t("test PKI", "テストPKI"), &e))?;
     if !args.no_test_person {
@@ -295,7 +256,7 @@ pub fn run(args: SimArgs) -> CliResult {
         portal_sim::PortalConfig::new(token.clone()).map_err(|e| start_fail("Mynaportal", &e))?;
     let portal = portal_sim::Portal::open(None, jlis, config)
         .map_err(|e| start_fail("Mynaportal", &e))?
-        .with_platform(Arc::new(SimPlatform(platform.clone())));
+        .with_platform(local_platform.clone());
     let portal_server = portal
         .serve(&args.portal)
         .map_err(|e| start_fail("Mynaportal", &e))?;
@@ -364,7 +325,7 @@ pub fn run(args: SimArgs) -> CliResult {
     }
     stop.store(true, Ordering::Relaxed);
     portal_server.stop();
-    platform_server.stop();
+    local_platform.stop();
     println!("{}", t("medsign sim: stopped", "medsign sim: 停止しました"));
     Ok(Exit::Ok)
 }
