@@ -185,7 +185,7 @@ impl EssCertId<'_> {
 /// Reads the first ESSCertID(v2) of a SigningCertificate(V2) value.
 pub(crate) fn parse_ess_cert_id(value: Tlv<'_>, v2: bool) -> Result<EssCertId<'_>, Error> {
     const W: &str = "signing-certificate attribute";
-    let mut sc = value.expect(tag::SEQUENCE, W)?;
+    let mut sc = value.expect_tag(tag::SEQUENCE, W)?;
     let mut certs = sc.sequence(W)?;
     let mut id = certs.sequence(W)?;
     let hash_algorithm = if v2 {

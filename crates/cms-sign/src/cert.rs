@@ -42,7 +42,7 @@ impl<'a> CertRef<'a> {
     pub fn parse(der: &'a [u8]) -> Result<Self, Error> {
         const W: &str = "certificate";
         let cert = Tlv::parse_one(der, W)?;
-        let mut c = cert.expect(tag::SEQUENCE, W)?;
+        let mut c = cert.expect_tag(tag::SEQUENCE, W)?;
         let mut tbs = c.sequence("tbsCertificate")?;
         tbs.optional(tag::CTX0, "certificate version")?;
         let serial = tbs.next(tag::INTEGER, "certificate serialNumber")?;
@@ -61,7 +61,7 @@ impl<'a> CertRef<'a> {
         tbs.optional(0xa2, "subjectUniqueID")?;
         let extensions = match tbs.optional(tag::CTX3, "certificate extensions")? {
             Some(ext) => {
-                let mut r = ext.expect(tag::CTX3, "certificate extensions")?;
+                let mut r = ext.expect_tag(tag::CTX3, "certificate extensions")?;
                 let seq = r.next(tag::SEQUENCE, "certificate extensions")?;
                 r.finish("certificate extensions")?;
                 Some(seq.value)
@@ -108,7 +108,8 @@ impl<'a> CertRef<'a> {
         let Some((critical, value)) = self.extension(ID_CE_EXT_KEY_USAGE)? else {
             return Ok(false);
         };
-        let mut seq = Tlv::parse_one(value, "extKeyUsage")?.expect(tag::SEQUENCE, "extKeyUsage")?;
+        let mut seq =
+            Tlv::parse_one(value, "extKeyUsage")?.expect_tag(tag::SEQUENCE, "extKeyUsage")?;
         let mut purposes = Vec::new();
         while !seq.is_empty() {
             purposes.push(seq.next(tag::OID, "extKeyUsage")?.value);

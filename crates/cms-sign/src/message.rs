@@ -40,7 +40,8 @@ pub(crate) struct SignedDataRef<'a> {
 impl<'a> SignedDataRef<'a> {
     /// Reads a DER `ContentInfo` holding SignedData.
     pub fn parse(der: &'a [u8]) -> Result<Self, Error> {
-        let mut ci = Tlv::parse_one(der, "ContentInfo")?.expect(tag::SEQUENCE, "ContentInfo")?;
+        let mut ci =
+            Tlv::parse_one(der, "ContentInfo")?.expect_tag(tag::SEQUENCE, "ContentInfo")?;
         let ct = ci.next(tag::OID, "ContentInfo contentType")?;
         if ct.value != oid::SIGNED_DATA {
             return Err(Error::Unsupported(format!(
@@ -50,7 +51,7 @@ impl<'a> SignedDataRef<'a> {
         }
         let mut explicit = ci
             .next(tag::CTX0, "ContentInfo content")?
-            .expect(tag::CTX0, "ContentInfo")?;
+            .expect_tag(tag::CTX0, "ContentInfo")?;
         ci.finish("ContentInfo")?;
         let sd = explicit.next(tag::SEQUENCE, "SignedData")?;
         explicit.finish("ContentInfo content")?;
@@ -66,7 +67,7 @@ impl<'a> SignedDataRef<'a> {
         let econtent_type = eci.next(tag::OID, "eContentType")?.value;
         let econtent = match eci.optional(tag::CTX0, "eContent")? {
             Some(t) => {
-                let mut r = t.expect(tag::CTX0, "eContent")?;
+                let mut r = t.expect_tag(tag::CTX0, "eContent")?;
                 let os = r.next(tag::OCTET_STRING, "eContent OCTET STRING")?;
                 r.finish("eContent")?;
                 Some(os.value)
@@ -237,7 +238,7 @@ pub(crate) struct SignerInfoRef<'a> {
 
 impl<'a> SignerInfoRef<'a> {
     pub fn parse(si: Tlv<'a>) -> Result<Self, Error> {
-        let mut r = si.expect(tag::SEQUENCE, "SignerInfo")?;
+        let mut r = si.expect_tag(tag::SEQUENCE, "SignerInfo")?;
         let version = r.small_uint("SignerInfo version")?;
         let sid = match r.peek_tag() {
             Some(tag::SEQUENCE) => {

@@ -131,7 +131,7 @@ pub(crate) fn parse_algorithm_identifier<'a>(
     der: &'a [u8],
     what: &'static str,
 ) -> Result<(&'a [u8], Option<&'a [u8]>), Error> {
-    let mut r = Tlv::parse_one(der, what)?.expect(tag::SEQUENCE, what)?;
+    let mut r = Tlv::parse_one(der, what)?.expect_tag(tag::SEQUENCE, what)?;
     let oid = r.next(tag::OID, what)?.value;
     let params = if r.is_empty() {
         None

@@ -283,7 +283,8 @@ fn new_nonce() -> Vec<u8> {
 ///                              failInfo PKIFailureInfo OPTIONAL }
 /// ```
 pub(crate) fn token_from_response(resp: &[u8]) -> Result<&[u8], Error> {
-    let mut r = Tlv::parse_one(resp, "TimeStampResp")?.expect(tag::SEQUENCE, "TimeStampResp")?;
+    let mut r =
+        Tlv::parse_one(resp, "TimeStampResp")?.expect_tag(tag::SEQUENCE, "TimeStampResp")?;
     let mut si = r.sequence("PKIStatusInfo")?;
     let status = si.small_uint("PKIStatus")?;
     let text = match si.optional(tag::SEQUENCE, "PKIFreeText")? {
@@ -323,7 +324,7 @@ struct TstInfo<'a> {
 ///   tsa [0] GeneralName OPTIONAL, extensions [1] IMPLICIT Extensions OPTIONAL }
 /// ```
 fn parse_tst_info(der: &[u8]) -> Result<TstInfo<'_>, Error> {
-    let mut r = Tlv::parse_one(der, "TSTInfo")?.expect(tag::SEQUENCE, "TSTInfo")?;
+    let mut r = Tlv::parse_one(der, "TSTInfo")?.expect_tag(tag::SEQUENCE, "TSTInfo")?;
     if r.small_uint("TSTInfo version")? != 1 {
         return Err(Error::malformed("TSTInfo version"));
     }

@@ -44,7 +44,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// Checks the tag and returns a reader over the value.
-    pub fn expect(self, tag: u8, what: &'static str) -> Result<Reader<'a>, Error> {
+    pub fn expect_tag(self, tag: u8, what: &'static str) -> Result<Reader<'a>, Error> {
         if self.tag == tag {
             Ok(Reader::new(self.value))
         } else {

@@ -2,7 +2,6 @@
 //! signature, and the TSA certificate's extended key usage.
 
 use cert_signer::DigestAlgorithm;
-use cms::content_info::ContentInfo;
 use der::{
     Decode, Encode, Reader as _, Tagged as _,
     asn1::{AnyRef, ObjectIdentifier, OctetString},
@@ -52,29 +51,51 @@ struct SignedDataParts {
     signer_infos: cms::signed_data::SignerInfos,
 }
 
-/// Walks `SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
-/// certificates [0] IMPLICIT SET OF CertificateChoices OPTIONAL, crls [1] IMPLICIT
-/// OPTIONAL, signerInfos SET }` (RFC 5652 §5.1).
-fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
-    use der::{Header, SliceReader, Tag, TagNumber};
-    let mut outer = SliceReader::new(content)?;
+/// The value of the SEQUENCE that is the whole of `der`.
+fn sequence_body(der: &[u8]) -> der::Result<&[u8]> {
+    use der::{Header, SliceReader, Tag};
+    let mut outer = SliceReader::new(der)?;
     let header = Header::decode(&mut outer)?;
     header.tag().assert_eq(Tag::Sequence)?;
     let body = outer.read_slice(header.length())?;
     outer.finish()?;
-    let mut r = SliceReader::new(body)?;
+    Ok(body)
+}
+
+fn constructed_context(n: u32) -> der::Tag {
+    der::Tag::ContextSpecific {
+        constructed: true,
+        number: der::TagNumber(n),
+    }
+}
+
+/// `ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY }` (RFC 5652
+/// §3): the content type and the content's TLV, borrowed from `der`.
+fn content_info(der: &[u8]) -> der::Result<(ObjectIdentifier, &[u8])> {
+    let mut r = der::SliceReader::new(sequence_body(der)?)?;
+    let content_type: ObjectIdentifier = r.decode()?;
+    let content: AnyRef<'_> = r.decode()?;
+    content.tag().assert_eq(constructed_context(0))?;
+    r.finish()?;
+    Ok((content_type, content.value()))
+}
+
+/// Walks `SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
+/// certificates [0] IMPLICIT SET OF CertificateChoices OPTIONAL, crls [1] IMPLICIT
+/// OPTIONAL, signerInfos SET }` (RFC 5652 §5.1), decoding from the received bytes.
+fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
+    use der::{SliceReader, Tag};
+    let mut r = SliceReader::new(sequence_body(content)?)?;
     let _version: der::asn1::Int = r.decode()?;
     let digest_algorithms: AnyRef<'_> = r.decode()?;
     digest_algorithms.tag().assert_eq(Tag::Set)?;
     let encap_content_info: cms::signed_data::EncapsulatedContentInfo = r.decode()?;
     let mut certificates = Vec::new();
-    let mut next: AnyRef<'_> = r.decode()?;
-    let context = |n: u32| Tag::ContextSpecific {
-        constructed: true,
-        number: TagNumber(n),
-    };
-    if next.tag() == context(0) {
-        let mut certs = SliceReader::new(next.value())?;
+    let mut next = r.tlv_bytes()?;
+    let tag_of = |tlv: &[u8]| AnyRef::from_der(tlv).map(|a| a.tag());
+    if tag_of(next)? == constructed_context(0) {
+        let certs_field = AnyRef::from_der(next)?;
+        let mut certs = SliceReader::new(certs_field.value())?;
         while !certs.is_finished() {
             let tlv = certs.tlv_bytes()?;
             // Only plain certificates (a SEQUENCE); the other choices are tagged.
@@ -82,12 +103,12 @@ fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
                 certificates.push(tlv.to_vec());
             }
         }
-        next = r.decode()?;
+        next = r.tlv_bytes()?;
     }
-    if next.tag() == context(1) {
-        next = r.decode()?;
+    if tag_of(next)? == constructed_context(1) {
+        next = r.tlv_bytes()?;
     }
-    let signer_infos = cms::signed_data::SignerInfos::from_der(&next.to_der()?)?;
+    let signer_infos = cms::signed_data::SignerInfos::from_der(next)?;
     r.finish()?;
     Ok(SignedDataParts {
         encap_content_info,
@@ -99,15 +120,12 @@ fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
 /// Parses and verifies a DER TimeStampToken. `Err` carries the reason in words.
 /// Certificates are parsed through `trust` (and remembered there).
 pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeStamp, String> {
-    let ci = ContentInfo::from_der(der_bytes).map_err(|e| format!("token is not CMS: {e}"))?;
-    if ci.content_type.to_string() != ID_SIGNED_DATA {
+    let (content_type, content) =
+        content_info(der_bytes).map_err(|e| format!("token is not CMS: {e}"))?;
+    if content_type.to_string() != ID_SIGNED_DATA {
         return Err("token is not CMS SignedData".into());
     }
-    let content = ci
-        .content
-        .to_der()
-        .map_err(|e| format!("token SignedData: {e}"))?;
-    let sd = signed_data_parts(&content).map_err(|e| format!("token SignedData: {e}"))?;
+    let sd = signed_data_parts(content).map_err(|e| format!("token SignedData: {e}"))?;
     if sd.encap_content_info.econtent_type.to_string() != ID_CT_TSTINFO {
         return Err("token content is not a TSTInfo".into());
     }
