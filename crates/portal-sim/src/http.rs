@@ -1,13 +1,10 @@
 //! The HTTP/JSON binding on loopback (tiny_http): routing, body limits, the log line.
 
 use std::io::Read;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use mynaportal_client::wire::{ErrorBody, Step};
-use tiny_http::{Header, Method, Request, Response, Server};
+use tiny_http::{Header, Method, Request, Response};
 
 use crate::{
     Error, Portal,
@@ -17,77 +14,23 @@ use crate::{
 /// The largest request body accepted: three 4 MB attachments in base64 and the form.
 pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
-/// A running server; stops when dropped or on [`stop`](Self::stop).
-pub struct ServerHandle {
-    /// The bound address.
-    pub addr: SocketAddr,
-    server: Arc<Server>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl core::fmt::Debug for ServerHandle {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ServerHandle")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ServerHandle {
-    /// `http://ADDR`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Stops serving and waits for the server thread.
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for ServerHandle {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
+/// A running server (the same handle as the platform's); stops when dropped or on
+/// `stop`.
+pub use sign_platform_sim::ServerHandle;
 
 impl Portal {
     /// Serves the binding on `addr` (`127.0.0.1:0` for any free port) in a thread.
     pub fn serve(&self, addr: &str) -> Result<ServerHandle, Error> {
-        let server = Server::http(addr).map_err(|e| Error::Bind {
+        let bind_err = |reason: String| Error::Bind {
             addr: addr.into(),
-            reason: e.to_string(),
-        })?;
-        let bound = server.server_addr().to_ip().ok_or_else(|| Error::Bind {
-            addr: addr.into(),
-            reason: "not an IP address".into(),
-        })?;
-        let server = Arc::new(server);
+            reason,
+        };
+        let mut handle = ServerHandle::bind(addr).map_err(bind_err)?;
         let portal = self.clone();
-        let s = Arc::clone(&server);
-        let thread = std::thread::Builder::new()
-            .name("portal-sim".into())
-            .spawn(move || {
-                for request in s.incoming_requests() {
-                    portal.handle(request);
-                }
-            })
-            .map_err(|e| Error::Bind {
-                addr: addr.into(),
-                reason: e.to_string(),
-            })?;
-        Ok(ServerHandle {
-            addr: bound,
-            server,
-            thread: Some(thread),
-        })
+        handle
+            .start("portal-sim", move |request| portal.handle(request))
+            .map_err(bind_err)?;
+        Ok(handle)
     }
 
     fn handle(&self, mut request: Request) {

@@ -38,6 +38,41 @@ impl ServerHandle {
         self.shutdown();
     }
 
+    /// Listens on `addr` (e.g. `"127.0.0.1:0"`); requests wait until
+    /// [`start`](Self::start). `Err` is the reason in words. (portal-sim serves its
+    /// binding with the same handle.)
+    pub fn bind(addr: &str) -> Result<Self, String> {
+        let server = Server::http(addr).map_err(|e| e.to_string())?;
+        let bound = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| "not an IP listener".to_owned())?;
+        Ok(Self {
+            addr: bound,
+            server: Arc::new(server),
+            thread: None,
+        })
+    }
+
+    /// Serves every request with `handle` in a thread named `name`.
+    pub fn start(
+        &mut self,
+        name: &str,
+        handle: impl Fn(Request) + Send + 'static,
+    ) -> Result<(), String> {
+        let server = Arc::clone(&self.server);
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                for request in server.incoming_requests() {
+                    handle(request);
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        self.thread = Some(thread);
+        Ok(())
+    }
+
     fn shutdown(&mut self) {
         self.server.unblock();
         if let Some(t) = self.thread.take() {
@@ -61,28 +96,13 @@ impl Platform {
             addr: addr.to_owned(),
             reason,
         };
-        let server = Server::http(addr).map_err(|e| bind_err(e.to_string()))?;
-        let bound = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| bind_err("not an IP listener".into()))?;
-        let mut handle = ServerHandle {
-            addr: bound,
-            server: Arc::new(server),
-            thread: None,
-        };
+        let mut handle = ServerHandle::bind(addr).map_err(bind_err)?;
+        // The base URL is known before the first request is served.
         self.set_base_url(handle.base_url());
-        let server = Arc::clone(&handle.server);
         let platform = self.clone();
-        let thread = std::thread::Builder::new()
-            .name("sign-platform-sim".into())
-            .spawn(move || {
-                for request in server.incoming_requests() {
-                    platform.handle(request);
-                }
-            })
-            .map_err(|e| bind_err(e.to_string()))?;
-        handle.thread = Some(thread);
+        handle
+            .start("sign-platform-sim", move |request| platform.handle(request))
+            .map_err(bind_err)?;
         Ok(handle)
     }
 
