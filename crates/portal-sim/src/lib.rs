@@ -6,6 +6,7 @@ mod clock;
 mod http;
 mod platform;
 mod portal;
+pub mod sample;
 mod store;
 
 pub use crate::{

@@ -9,12 +9,7 @@
 
 use std::sync::Arc;
 
-use authority_forms::{
-    AliasOrFormerName, Attachment, Authority, Delivery, HpkiCardPin, HpkiCardRequest,
-    HpkiCardState, IdDocument, IdKind, Licence, Membership, PersonName, Photo, Place,
-    PostalAddress, Qualification, Registration, RomajiName, RuleSet, Workplace,
-};
-use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use authority_forms::{Authority, HpkiCardState, Qualification, RuleSet};
 use card_sim::{InProcess, JpkiTestPki, MyNumberCard, MyNumberOptions, TestHolder, Token};
 use mynaportal_client::{
     ApduCard, AssistPin, AuthPin, Error, HttpTransport, Method, Portal as Client, PortalTransport,
@@ -25,7 +20,6 @@ use portal_sim::{LocalPlatform, Portal, PortalConfig, ServerHandle};
 use serde_json::{Value, json};
 
 const OP: &str = "test-operator-token";
-const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAZ0AAAITAQAAAAD09vw6AAAAbElEQVR42u3LMQ0AAAwDoPo33XrYucBPehBJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkqT3aQvsdmqLbulDAAAAAElFTkSuQmCC";
 
 type Card = ApduCard<InProcess<MyNumberCard>>;
 
@@ -138,77 +132,12 @@ impl Env {
     }
 }
 
-fn image(name: &str) -> Attachment {
-    Attachment::new(name, B64.decode(PNG).unwrap())
-}
-
 fn authority_data(member_number: &str) -> AuthorityData {
-    AuthorityData {
-        name_katakana: PersonName {
-            surname: "ヤマダ".into(),
-            given_name: "ハナコ".into(),
-        },
-        name_romaji: RomajiName {
-            surname: "YAMADA".into(),
-            given_name: "Hanako".into(),
-            manual: false,
-        },
-        address: PostalAddress {
-            postal_code: "100-0001".into(),
-            address: "東京都架空市見本町1-999".into(),
-        },
-        alias: AliasOrFormerName::None,
-        registration: Registration {
-            number: "123456".into(),
-            date: jiff::civil::date(2011, 4, 20),
-        },
-        membership: Some(Membership {
-            member: true,
-            association: Some("東京都医師会".into()),
-            member_number: Some(member_number.into()),
-        }),
-        hpki_card: Some(HpkiCardRequest {
-            pin: HpkiCardPin::new("48213579"),
-            pin_confirmation: HpkiCardPin::new("48213579"),
-            pickup: Place::Workplace,
-        }),
-        licence: Licence {
-            front: image("menkyo.png"),
-            back_has_notes: false,
-            back: None,
-            surname_change_pending: false,
-            surname_change_proof: None,
-        },
-        former_name_proof: None,
-    }
+    portal_sim::sample::authority_data(member_number).unwrap()
 }
 
 fn further_data() -> FurtherData {
-    let today = jiff::Zoned::now().date();
-    FurtherData {
-        workplace: Workplace {
-            name: "やまだ内科クリニック".into(),
-            address: PostalAddress {
-                postal_code: "100-0002".into(),
-                address: "東京都架空市見本町2-3".into(),
-            },
-            phone: "03-1234-5678".into(),
-        },
-        delivery: Delivery {
-            notice_to: Place::Home,
-            phone: "090-1234-5678".into(),
-        },
-        photo: Photo {
-            taken_on: today.checked_sub(jiff::Span::new().days(10)).unwrap(),
-            file: image("photo.png"),
-        },
-        id_document: IdDocument {
-            kind: IdKind::DriversLicence {
-                valid_until: today.checked_add(jiff::Span::new().years(2)).unwrap(),
-            },
-            file: image("licence.png"),
-        },
-    }
+    portal_sim::sample::further_data(jiff::Zoned::now().date()).unwrap()
 }
 
 const ADDRESS: &str = "hanako.yamada@example.jp";

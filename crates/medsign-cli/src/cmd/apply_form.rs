@@ -16,10 +16,6 @@ use mynaportal_client::wire::{AuthorityData, FurtherData};
 use crate::error::{CliError, io_error};
 use crate::{i18n::t, tf};
 
-/// A 413 × 531 PNG, all white: the smallest photo the guide accepts (fictitious
-/// stand-in for every image of the example form).
-const EXAMPLE_PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAZ0AAAITAQAAAAD09vw6AAAAbElEQVR42u3LMQ0AAAwDoPo33XrYucBPehBJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkiRJkqT3aQvsdmqLbulDAAAAAElFTkSuQmCC";
-
 /// Reads a JSON form (`authority_forms::Application`, as in
 /// `crates/authority-forms/examples/sample-application.json`).
 pub fn load(path: &Path) -> Result<Application, CliError> {
@@ -61,7 +57,7 @@ fn attachment(name: &str, example: bool) -> Attachment {
     // The crate decodes `content_base64` itself: no base64 dependency here.
     serde_json::from_value(serde_json::json!({
         "file_name": name,
-        "content_base64": EXAMPLE_PNG_BASE64,
+        "content_base64": portal_sim::sample::PHOTO_PNG_BASE64,
     }))
     .unwrap_or_else(|_| Attachment::new(name, Vec::new()))
 }
