@@ -3,11 +3,15 @@
 use apdu::{Command, Response, StatusWord, Transport, transmit};
 use cert_signer::DigestAlgorithm;
 
+use crate::signer::CardRef;
 use crate::text_ap::{TEXT_AID, TextAp};
 use crate::{
     Certificate, Error, JpkiPin, JpkiSigner, LastTry, Pin, PinKind, PinStatus, SignPin,
     der_object_length,
 };
+
+/// A signer's key, its certificate (DER) and the CA chain (DER).
+type SignerParts = (KeyKind, Vec<u8>, Vec<Vec<u8>>);
 
 /// JPKI AP (公的個人認証), `cards.md` §1.
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
@@ -249,18 +253,42 @@ impl<T: Transport> JpkiCard<T> {
         pin: P,
         last_try: LastTry,
     ) -> Result<JpkiSigner<'_, T, P>, Error> {
+        let (key, certificate, chain) = self.prepare_signer(&pin, last_try)?;
+        JpkiSigner::new(CardRef::Borrowed(self), key, pin, certificate, chain)
+    }
+
+    /// [`signer`](Self::signer) that owns the card: for a signer that must outlive the
+    /// scope that opened the card (a `Box<dyn CertSigner>`, a long-lived service).
+    pub fn into_signer<P: JpkiPin>(
+        mut self,
+        pin: P,
+        last_try: LastTry,
+    ) -> Result<JpkiSigner<'static, T, P>, Error>
+    where
+        T: 'static,
+    {
+        let (key, certificate, chain) = self.prepare_signer(&pin, last_try)?;
+        JpkiSigner::new(CardRef::Owned(self), key, pin, certificate, chain)
+    }
+
+    /// Verifies `pin` and reads the certificate of its key and the CA's.
+    fn prepare_signer<P: JpkiPin>(
+        &mut self,
+        pin: &P,
+        last_try: LastTry,
+    ) -> Result<SignerParts, Error> {
         let key = match P::KIND {
             PinKind::Sign => KeyKind::Sign,
             _ => KeyKind::Auth,
         };
-        self.verify(&pin, last_try)?;
+        self.verify(pin, last_try)?;
         let certificate = self.certificate(key.certificate())?.to_vec();
         let ca = match key {
             KeyKind::Auth => Certificate::AuthCa,
             KeyKind::Sign => Certificate::SignCa,
         };
         let chain = vec![self.certificate(ca)?.to_vec()];
-        JpkiSigner::new(self, key, pin, certificate, chain)
+        Ok((key, certificate, chain))
     }
 
     /// Signs a caller's DigestInfo with `key` after verifying `pin` (SELECT IEF, VERIFY,

@@ -30,7 +30,7 @@ pub type Signature = pkcs1v15::Signature;
 /// [`spki::SignatureAlgorithmIdentifier`] (sha256WithRSAEncryption), so x509-cert and
 /// cms builders can sign with the card.
 pub struct JpkiSigner<'a, T: Transport, P: JpkiPin> {
-    card: RefCell<&'a mut JpkiCard<T>>,
+    card: RefCell<CardRef<'a, T>>,
     key: KeyKind,
     pin: P,
     certificate: Vec<u8>,
@@ -50,9 +50,35 @@ impl<T: Transport, P: JpkiPin> core::fmt::Debug for JpkiSigner<'_, T, P> {
     }
 }
 
+/// The card a signer signs with: borrowed ([`JpkiCard::signer`]) or owned
+/// ([`JpkiCard::into_signer`]).
+pub(crate) enum CardRef<'a, T: Transport> {
+    Borrowed(&'a mut JpkiCard<T>),
+    Owned(JpkiCard<T>),
+}
+
+impl<T: Transport> core::ops::Deref for CardRef<'_, T> {
+    type Target = JpkiCard<T>;
+    fn deref(&self) -> &JpkiCard<T> {
+        match self {
+            Self::Borrowed(c) => c,
+            Self::Owned(c) => c,
+        }
+    }
+}
+
+impl<T: Transport> core::ops::DerefMut for CardRef<'_, T> {
+    fn deref_mut(&mut self) -> &mut JpkiCard<T> {
+        match self {
+            Self::Borrowed(c) => c,
+            Self::Owned(c) => c,
+        }
+    }
+}
+
 impl<'a, T: Transport, P: JpkiPin> JpkiSigner<'a, T, P> {
     pub(crate) fn new(
-        card: &'a mut JpkiCard<T>,
+        card: CardRef<'a, T>,
         key: KeyKind,
         pin: P,
         certificate: Vec<u8>,

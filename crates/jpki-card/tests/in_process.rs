@@ -371,6 +371,22 @@ fn openssl_verify(cert_der: &[u8], message: &[u8], signature: &[u8], digest: &st
 }
 
 #[test]
+fn a_signer_that_owns_its_card_boxes_as_a_cert_signer_and_signs_the_same_bytes() {
+    let message = b"owned signer";
+    let digest = DigestAlgorithm::Sha256.hash(message);
+    let mut boxed: Box<dyn CertSigner> =
+        Box::new(open().into_signer(sign(), LastTry::Refuse).unwrap());
+    assert_eq!(boxed.certificate_der(), pki().sign_cert_der());
+    let sig = boxed.sign_digest(DigestAlgorithm::Sha256, &digest).unwrap();
+    let mut card = open();
+    let mut borrowed = card.signer(sign(), LastTry::Refuse).unwrap();
+    let expected =
+        CertSigner::sign_digest(&mut borrowed, DigestAlgorithm::Sha256, &digest).unwrap();
+    assert_eq!(sig, expected);
+    openssl_verify(pki().sign_cert_der(), message, &sig, "-sha256");
+}
+
+#[test]
 fn auth_signatures_verify_with_openssl_and_cost_one_verify_each() {
     let mut card = open();
     let mut signer = card.signer(auth(), LastTry::Refuse).unwrap();

@@ -8,9 +8,9 @@
 use std::error::Error as StdError;
 
 use apdu::Transport;
-use cert_signer::{CertSigner, DigestAlgorithm, SignError};
+use cert_signer::{CertSigner, SignError};
 use hpki_card::{App, HpkiCard, HpkiSigner};
-use jpki_card::{AuthPin, Certificate, JpkiCard, JpkiPin, LastTry, PinKind, SignPin};
+use jpki_card::{AuthPin, JpkiCard, JpkiPin, LastTry, PinKind, SignPin};
 
 use crate::error::CliError;
 use crate::pin::{PinArgs, read_pin};
@@ -433,92 +433,8 @@ where
 {
     let mut card = JpkiCard::open(transport).map_err(jpki_error)?;
     let pin: P = ask_jpki_pin(&mut card, pins)?;
-    let signer = OwnedJpkiSigner::new(card, pin, last_try(pins)).map_err(jpki_error)?;
+    let signer = card.into_signer(pin, last_try(pins)).map_err(jpki_error)?;
     Ok(Box::new(signer))
-}
-
-/// A JPKI key as a [`CertSigner`] that owns its card (`jpki_card::JpkiSigner` borrows
-/// it, which a `Box<dyn CertSigner>` cannot carry).
-///
-/// Same protocol as `JpkiSigner`: the PIN is verified once when the signer is made
-/// (honouring the last-try guard), then each signature sends one VERIFY, the SELECT of
-/// the key and `80 2A 00 80`; the signature is checked against the certificate before
-/// it is returned; after the card refuses the PIN the signer never sends it again.
-struct OwnedJpkiSigner<P: JpkiPin> {
-    card: JpkiCard<BoxTransport>,
-    pin: P,
-    certificate: Vec<u8>,
-    chain: Vec<Vec<u8>>,
-    spki: Vec<u8>,
-    refused: bool,
-}
-
-impl<P: JpkiPin> OwnedJpkiSigner<P> {
-    fn new(
-        mut card: JpkiCard<BoxTransport>,
-        pin: P,
-        last: LastTry,
-    ) -> Result<Self, jpki_card::Error> {
-        card.verify(&pin, last)?;
-        let (cert, ca) = match P::KIND {
-            PinKind::Sign => (Certificate::Sign, Certificate::SignCa),
-            _ => (Certificate::Auth, Certificate::AuthCa),
-        };
-        let certificate = card.certificate(cert)?.to_vec();
-        let chain = vec![card.certificate(ca)?.to_vec()];
-        let spki = hpki_cert::Certificate::from_der(&certificate)
-            .map_err(|_| jpki_card::Error::MalformedCertificate("not a DER X.509 certificate"))?
-            .spki_der()
-            .to_vec();
-        Ok(Self {
-            card,
-            pin,
-            certificate,
-            chain,
-            spki,
-            refused: false,
-        })
-    }
-}
-
-impl<P: JpkiPin> CertSigner for OwnedJpkiSigner<P> {
-    fn certificate_der(&self) -> &[u8] {
-        &self.certificate
-    }
-
-    fn chain_der(&self) -> Vec<Vec<u8>> {
-        self.chain.clone()
-    }
-
-    fn sign_digest(
-        &mut self,
-        algorithm: DigestAlgorithm,
-        digest: &[u8],
-    ) -> Result<Vec<u8>, SignError> {
-        algorithm.digest_info(digest)?;
-        if self.refused {
-            return Err(jpki_card::Error::SignerPoisoned.into());
-        }
-        // The PIN was verified when the signer was made: this VERIFY spends no try
-        // unless the PIN changed meanwhile, and then the signer stops.
-        let signature = match self
-            .card
-            .sign_digest(&self.pin, LastTry::Allow, algorithm, digest)
-        {
-            Ok(s) => s,
-            Err(e @ (jpki_card::Error::WrongPin { .. } | jpki_card::Error::Blocked { .. })) => {
-                self.refused = true;
-                return Err(e.into());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        hpki_cert::verify_rsa_pkcs1(&self.spki, algorithm, digest, &signature).map_err(|_| {
-            SignError::from(jpki_card::Error::BadSignature(
-                "does not verify with the certificate's key",
-            ))
-        })?;
-        Ok(signature)
-    }
 }
 
 /// An HPKI card error as the CLI reports it.
