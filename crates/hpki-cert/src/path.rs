@@ -46,8 +46,9 @@ pub enum Purpose {
 pub struct PathOptions {
     /// The validation time (the signing time, or a time-stamp's time).
     pub at: jiff::Timestamp,
-    /// CRLs (DER) to check revocation with; CRLs for other issuers are ignored.
-    pub crls: Vec<Vec<u8>>,
+    /// CRLs (DER) to check revocation with; CRLs for other issuers are ignored. Shared,
+    /// so that the paths of one document (signer, time-stamp authorities) use one copy.
+    pub crls: std::sync::Arc<[Vec<u8>]>,
     /// What the leaf's key is used for.
     pub purpose: Purpose,
     /// When set, a certificate for which no valid CRL was supplied makes the result
@@ -70,7 +71,7 @@ impl PathOptions {
     pub fn at(at: jiff::Timestamp) -> Self {
         Self {
             at,
-            crls: Vec::new(),
+            crls: std::sync::Arc::from(Vec::new()),
             purpose: Purpose::AnySignature,
             require_revocation: false,
             require_policy: false,
@@ -94,8 +95,8 @@ impl PathOptions {
     }
 
     /// Sets the CRLs.
-    pub fn with_crls(mut self, crls: Vec<Vec<u8>>) -> Self {
-        self.crls = crls;
+    pub fn with_crls(mut self, crls: impl Into<std::sync::Arc<[Vec<u8>]>>) -> Self {
+        self.crls = crls.into();
         self
     }
 

@@ -221,7 +221,8 @@ impl Verifier {
                     .unwrap_or(self.at);
                 let mut extra = cert.others.clone();
                 extra.extend(validation_data.certs.iter().cloned());
-                let opts = PathOptions::hpki_signature(at).with_crls(validation_data.crls.clone());
+                let opts = PathOptions::hpki_signature(at)
+                    .with_crls(std::sync::Arc::clone(&validation_data.crls));
                 let path = hpki_cert::validate_path(&cert.der, &extra, &self.trust, &opts);
                 if let Some(q) = &path.qualification {
                     report.signer.qualification = Some(qualification_name(q));
@@ -292,7 +293,7 @@ impl Verifier {
         extra.extend(data.certs.iter().cloned());
         let opts = PathOptions::at(token.gen_time)
             .with_purpose(Purpose::TimeStamping)
-            .with_crls(data.crls.clone());
+            .with_crls(std::sync::Arc::clone(&data.crls));
         let path = hpki_cert::validate_path(&token.tsa_cert, &extra, &self.trust, &opts);
         let result = path_result(&path, &self.trust);
         if result.status != Status::Valid {
@@ -961,7 +962,8 @@ fn check_signature_value(parts: &Parts<'_, '_>, cert: &SigningCert) -> Result<()
 /// including those inside TimeStampValidationData).
 struct ValidationData {
     certs: Vec<Vec<u8>>,
-    crls: Vec<Vec<u8>>,
+    /// Shared by every path of the signature (signer, time-stamp authorities).
+    crls: std::sync::Arc<[Vec<u8>]>,
 }
 
 impl ValidationData {
@@ -984,7 +986,10 @@ impl ValidationData {
                 }
             }
         }
-        Self { certs, crls }
+        Self {
+            certs,
+            crls: crls.into(),
+        }
     }
 }
 
