@@ -237,15 +237,31 @@ const MAX_FILE: usize = 16 * 1024;
 /// 00 B0 P1 P2 Le            READ BINARY
 /// 80 2A 00 80 Lc DigestInfo 00   sign (the card pads)
 /// ```
+///
+/// Before each PIN is sent the card is asked how many tries are left (VERIFY without
+/// data): a blocked PIN is not sent ([`Error::PinBlocked`]), and the last try is
+/// refused ([`Error::LastTryRefused`]) unless [`allow_last_try`](Self::allow_last_try)
+/// was called after warning the user.
 #[derive(Debug)]
 pub struct ApduCard<T> {
     transport: T,
+    allow_last_try: bool,
 }
 
 impl<T: Transport> ApduCard<T> {
     /// Wraps a transport to a My Number Card.
     pub fn new(transport: T) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            allow_last_try: false,
+        }
+    }
+
+    /// Lets the next PINs spend a card's last try (a wrong PIN then locks it). Ask the
+    /// user first.
+    pub fn allow_last_try(mut self, allow: bool) -> Self {
+        self.allow_last_try = allow;
+        self
     }
 
     /// Gives the transport back.
@@ -269,6 +285,14 @@ impl<T: Transport> ApduCard<T> {
 
     fn verify(&mut self, fid: [u8; 2], pin: &str) -> Result<(), Error> {
         self.select_ef(fid)?;
+        // The tries left, without spending one.
+        let status = self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?.sw;
+        if status.is_pin_blocked() {
+            return Err(Error::PinBlocked);
+        }
+        if status.tries_left() == Some(1) && !self.allow_last_try {
+            return Err(Error::LastTryRefused);
+        }
         let r =
             self.send(&Command::new(0x00, 0x20, 0x00, 0x80).with_data(pin.as_bytes().to_vec()))?;
         match r.sw.0 {

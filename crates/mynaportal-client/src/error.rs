@@ -40,6 +40,10 @@ pub enum Error {
     /// the smartphone app and a convenience-store kiosk).
     #[error("the PIN is locked; reset it at the municipality")]
     PinBlocked,
+    /// One try is left and the caller did not allow spending it
+    /// ([`ApduCard::allow_last_try`](crate::ApduCard::allow_last_try)); nothing was sent.
+    #[error("one PIN try is left; refused to spend it without the user's consent")]
+    LastTryRefused,
     /// The card answered a command with this status word.
     #[error("the card answered {0}")]
     Card(StatusWord),

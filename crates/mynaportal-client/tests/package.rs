@@ -122,3 +122,45 @@ fn our_verifier_accepts_the_package_and_names_each_failure() {
         Err(PackageError::Malformed(_))
     ));
 }
+
+#[test]
+fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
+    use cert_signer::DigestAlgorithm;
+    use mynaportal_client::{AssistPin, Error};
+    let rules = authority_forms::RuleSet::guide_2024_06().unwrap();
+    let digest = DigestAlgorithm::Sha256.hash(b"package");
+    let sign_pin = SignaturePin::new("ABC123", &rules.pins).unwrap();
+
+    let mut virtual_card = MyNumberCard::new().unwrap();
+    virtual_card.set_tries_left(card_sim::CardPin::Sign, 1);
+    let mut card = ApduCard::new(InProcess::new(virtual_card));
+    let refused = card.sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest);
+    assert!(matches!(refused, Err(Error::LastTryRefused)), "{refused:?}");
+    let virtual_card = card.into_inner().into_card();
+    assert_eq!(
+        virtual_card.tries_left(card_sim::CardPin::Sign),
+        1,
+        "nothing spent"
+    );
+
+    // With consent the right PIN signs (and the counter is reset).
+    let mut card = ApduCard::new(InProcess::new(virtual_card)).allow_last_try(true);
+    card.sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    assert_eq!(
+        card.into_inner()
+            .into_card()
+            .tries_left(card_sim::CardPin::Sign),
+        5
+    );
+
+    // A blocked PIN is not sent at all, even with consent.
+    let mut virtual_card = MyNumberCard::new().unwrap();
+    virtual_card.set_tries_left(card_sim::CardPin::Text, 0);
+    let mut card = ApduCard::new(InProcess::new(virtual_card)).allow_last_try(true);
+    let assist = AssistPin::new("1234", &rules.pins).unwrap();
+    assert!(matches!(
+        card.read_basic_four(&assist),
+        Err(Error::PinBlocked)
+    ));
+}

@@ -566,7 +566,7 @@ fn submit(mut args: SubmitArgs) -> CliResult {
     }
     let url = target.url.clone();
     let pins = args.portal.pins.clone();
-    let mut card = MynaCard::open(&args.portal.card)?;
+    let mut card = MynaCard::open(&args.portal.card, &pins)?;
 
     // 1. Login with the user-authentication key.
     let pin = card.ask(&pins, PinKind::Auth)?;
@@ -786,7 +786,7 @@ fn status(mut args: StatusArgs) -> CliResult {
     let rules = RuleSet::guide_2024_06()
         .map_err(|e| CliError::input(tf!("rule set: {e}", "ルールセット: {e}")))?;
     let target = target(&mut args.portal)?;
-    let mut card = MynaCard::open(&args.portal.card)?;
+    let mut card = MynaCard::open(&args.portal.card, &args.portal.pins)?;
     let pin = card.ask(&args.portal.pins, PinKind::Auth)?;
     let auth = AuthPin::new(&pin, &rules.pins).map_err(portal_error)?;
     drop(pin);

@@ -15,15 +15,20 @@ use crate::{i18n::t, tf};
 pub struct MynaCard {
     // `None` only after a failed status query lost the connection.
     card: Option<ApduCard<BoxTransport>>,
+    // `--allow-last-try`: the card layer refuses the last try otherwise.
+    allow_last_try: bool,
 }
 
 impl MynaCard {
-    /// Opens the card `args` names and checks it is a My Number Card.
-    pub fn open(args: &CardArgs) -> Result<Self, CliError> {
+    /// Opens the card `args` names and checks it is a My Number Card; `pins` says
+    /// whether the last try of a PIN may be spent.
+    pub fn open(args: &CardArgs, pins: &PinArgs) -> Result<Self, CliError> {
         let transport = open_transport(args)?;
         let jpki = JpkiCard::open(transport).map_err(jpki_error)?;
+        let allow_last_try = pins.allow_last_try;
         Ok(Self {
-            card: Some(ApduCard::new(jpki.into_transport())),
+            card: Some(ApduCard::new(jpki.into_transport()).allow_last_try(allow_last_try)),
+            allow_last_try,
         })
     }
 
@@ -32,7 +37,7 @@ impl MynaCard {
         let card = self.card.take().ok_or_else(lost)?;
         let mut jpki = JpkiCard::open(card.into_inner()).map_err(jpki_error)?;
         let status = jpki.pin_status(kind);
-        self.card = Some(ApduCard::new(jpki.into_transport()));
+        self.card = Some(ApduCard::new(jpki.into_transport()).allow_last_try(self.allow_last_try));
         Ok(status.map_err(jpki_error)?.tries_left)
     }
 
@@ -84,6 +89,10 @@ pub fn portal_error(e: mynaportal_client::Error) -> CliError {
         E::WrongPin { tries_left } => CliError::pin(tf!(
             "wrong PIN: {tries_left} tries left before it locks",
             "暗証番号が違います。ロックまで残り{tries_left}回です"
+        )),
+        E::LastTryRefused => CliError::pin(t(
+            "one PIN try is left; re-run with --allow-last-try to spend it",
+            "暗証番号の残り回数は1回です。使う場合は --allow-last-try を付けてください",
         )),
         E::PinBlocked => CliError::pin(t(
             "the PIN is blocked; reset it at the municipality office",
