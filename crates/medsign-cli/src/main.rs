@@ -84,7 +84,9 @@ fn main() -> ExitCode {
         .and_then(|v| <i18n::Lang as clap::ValueEnum>::from_str(&v, true).ok());
     i18n::init(early_lang);
     let cli = Cli::parse();
-    match run(cli) {
+    // Output that could not be written (other than to a closed pipe) is an error, even
+    // when the command itself succeeded.
+    match run(cli).and_then(|exit| output::finish().map(|()| exit)) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
             eprintln!("medsign: {}", e.message);

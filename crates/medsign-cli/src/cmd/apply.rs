@@ -27,7 +27,7 @@ use super::mynacard::{MynaCard, portal_error};
 use crate::cardsrc::{CardArgs, SimCard};
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::pin::PinArgs;
-use crate::{i18n::t, tf};
+use crate::{i18n::t, outln, tf};
 
 /// Arguments of `medsign apply`.
 #[derive(clap::Args)]
@@ -276,10 +276,10 @@ fn validate(args: ValidateArgs) -> CliResult {
             "authority": application.authority,
             "report": report,
         });
-        println!("{value}");
+        outln!("{value}");
         return Ok(exit);
     }
-    println!(
+    outln!(
         "{}",
         tf!(
             "rule set {} (figures as of {})",
@@ -294,8 +294,8 @@ fn validate(args: ValidateArgs) -> CliResult {
         authority_name(&rules, application.authority)
     );
     if report.valid {
-        println!("{}", tf!("VALID: {who}", "有効: {who}"));
-        println!(
+        outln!("{}", tf!("VALID: {who}", "有効: {who}"));
+        outln!(
             "{}",
             t(
                 "eligible: holds the qualification, the authority takes it through \
@@ -309,7 +309,7 @@ fn validate(args: ValidateArgs) -> CliResult {
                 .as_ref()
                 .map(|w| format!(" ({})", t(&w.note_en, &w.note_ja)))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "{}",
                 tf!(
                     "price: {} yen (list {} yen){waiver}",
@@ -319,10 +319,10 @@ fn validate(args: ValidateArgs) -> CliResult {
                 )
             );
         } else if let Some(yen) = report.price_yen {
-            println!("{}", tf!("price: {yen} yen", "費用: {yen}円"));
+            outln!("{}", tf!("price: {yen} yen", "費用: {yen}円"));
         }
     } else {
-        println!(
+        outln!(
             "{}",
             tf!(
                 "INVALID: {who}: {} problem(s)",
@@ -331,7 +331,7 @@ fn validate(args: ValidateArgs) -> CliResult {
             )
         );
         for line in problem_lines(&report) {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     Ok(exit)
@@ -361,7 +361,7 @@ fn template(args: TemplateArgs) -> CliResult {
         None => {
             let json =
                 serde_json::to_string_pretty(&a).map_err(|e| CliError::input(e.to_string()))?;
-            println!("{json}");
+            outln!("{json}");
         }
     }
     Ok(Exit::Ok)
@@ -749,7 +749,7 @@ fn state_name(s: mynaportal_client::wire::State) -> &'static str {
 
 fn print_submitted(status: &StatusView, price_yen: Option<u32>, as_json: bool) {
     if as_json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "application_id": status.application_id,
@@ -764,13 +764,13 @@ fn print_submitted(status: &StatusView, price_yen: Option<u32>, as_json: bool) {
         );
         return;
     }
-    println!(
+    outln!(
         "{}",
         tf!("application id: {}", "申請番号: {}", status.application_id)
     );
-    println!("{}", tf!("state: {}", "状況: {}", state_name(status.state)));
+    outln!("{}", tf!("state: {}", "状況: {}", state_name(status.state)));
     if let Some(b) = &status.binding {
-        println!(
+        outln!(
             "{}",
             tf!(
                 "the second certificate is issued; smartphone binding URL: {} (until {})",
@@ -806,11 +806,11 @@ fn status(mut args: StatusArgs) -> CliResult {
     }
     if args.portal.json {
         let value = serde_json::to_value(&views).map_err(|e| CliError::service(e.to_string()))?;
-        println!("{value}");
+        outln!("{value}");
         return Ok(Exit::Ok);
     }
     if views.is_empty() {
-        println!("{}", t("no applications", "申請はありません"));
+        outln!("{}", t("no applications", "申請はありません"));
     }
     for v in &views {
         let what = match (v.qualification, v.authority) {
@@ -821,12 +821,12 @@ fn status(mut args: StatusArgs) -> CliResult {
             ),
             _ => String::new(),
         };
-        println!("{}: {}{what}", v.application_id, state_name(v.state));
+        outln!("{}: {}{what}", v.application_id, state_name(v.state));
         if let Some(r) = &v.reason {
-            println!("  {}", tf!("reason: {r}", "理由: {r}"));
+            outln!("  {}", tf!("reason: {r}", "理由: {r}"));
         }
         if let Some(b) = &v.binding {
-            println!(
+            outln!(
                 "  {}",
                 tf!(
                     "smartphone binding URL: {} (until {}{}), password: {}",

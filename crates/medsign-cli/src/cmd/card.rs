@@ -1,7 +1,7 @@
 //! `medsign card`: readers, card kind, PIN tries, certificates, the basic four items
 //! and raw signatures with a card's key.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -16,7 +16,7 @@ use crate::cardsrc::{
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::output::pad;
 use crate::pin::PinArgs;
-use crate::{i18n::t, tf};
+use crate::{i18n::t, outln, tf};
 
 /// Subcommands of `medsign card`.
 #[derive(clap::Subcommand)]
@@ -149,7 +149,7 @@ pub fn run(cmd: CardCmd) -> CliResult {
 fn print_json(v: &Value) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(v)
         .map_err(|e| CliError::input(tf!("JSON: {e}", "JSON: {e}")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -164,7 +164,7 @@ fn sim_list_json() -> Value {
 
 fn print_sim_list() {
     for s in SimCard::ALL {
-        println!("  {} {}", pad(s.name(), 16), s.describe());
+        outln!("  {} {}", pad(s.name(), 16), s.describe());
     }
 }
 
@@ -180,8 +180,8 @@ fn list(args: &ListArgs) -> CliResult {
             "sim": sim_list_json(),
         }))?;
     } else {
-        println!("{}", cardsrc::no_pcsc_message());
-        println!(
+        outln!("{}", cardsrc::no_pcsc_message());
+        outln!(
             "{}",
             t("Virtual cards (--sim KIND):", "仮想カード（--sim 種類）:")
         );
@@ -225,7 +225,7 @@ fn list(args: &ListArgs) -> CliResult {
         return Ok(Exit::Ok);
     }
     if rows.is_empty() {
-        println!(
+        outln!(
             "{}",
             t(
                 "No card reader found (connect a reader, or start pcscd).",
@@ -233,14 +233,14 @@ fn list(args: &ListArgs) -> CliResult {
             )
         );
     } else {
-        println!("{}", t("Readers:", "カードリーダー:"));
+        outln!("{}", t("Readers:", "カードリーダー:"));
         for row in &rows {
             let name = row["reader"].as_str().unwrap_or_default();
             let label = row["label"].as_str().unwrap_or_default();
-            println!("  {}  {label}", pad(name, 28));
+            outln!("  {}  {label}", pad(name, 28));
         }
     }
-    println!(
+    outln!(
         "{}",
         t(
             "Virtual cards (--sim KIND, no reader needed):",
@@ -346,16 +346,16 @@ fn status(args: &StatusArgs) -> CliResult {
         print_json(&v)?;
         return Ok(Exit::Ok);
     }
-    println!(
+    outln!(
         "{} {} ({})",
         t("Card:", "カード:"),
         kind.label(),
         source_label(&args.card, reader.as_deref())
     );
     if let CardKind::Hpki(p) = &kind {
-        println!("{} {p:?}", t("Layout:", "レイアウト:"));
+        outln!("{} {p:?}", t("Layout:", "レイアウト:"));
     }
-    println!("{}", t("PINs:", "暗証番号:"));
+    outln!("{}", t("PINs:", "暗証番号:"));
     for p in &pins {
         let name = p["name"].as_str().unwrap_or_default();
         let max = p["max_tries"].as_u64().unwrap_or_default();
@@ -374,7 +374,7 @@ fn status(args: &StatusArgs) -> CliResult {
             }
             s
         };
-        println!("  {}: {state}", name);
+        outln!("  {}: {state}", name);
     }
     Ok(Exit::Ok)
 }
@@ -542,7 +542,7 @@ fn certs(args: &CertsArgs) -> CliResult {
         }))?;
         return Ok(Exit::Ok);
     }
-    println!(
+    outln!(
         "{} {} ({})",
         t("Card:", "カード:"),
         kind.label(),
@@ -551,36 +551,36 @@ fn certs(args: &CertsArgs) -> CliResult {
     let field = |en: &str, ja: &str| pad(t(en, ja), 15);
     for e in &entries {
         let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
-        println!();
-        println!("{} ({})", s("label"), s("id"));
-        println!("  {}{}", field("subject:", "主体者:"), s("subject"));
-        println!("  {}{}", field("issuer:", "発行者:"), s("issuer"));
-        println!("  {}{}", field("serial:", "シリアル番号:"), s("serial"));
-        println!(
+        outln!();
+        outln!("{} ({})", s("label"), s("id"));
+        outln!("  {}{}", field("subject:", "主体者:"), s("subject"));
+        outln!("  {}{}", field("issuer:", "発行者:"), s("issuer"));
+        outln!("  {}{}", field("serial:", "シリアル番号:"), s("serial"));
+        outln!(
             "  {}{} — {}",
             field("valid:", "有効期間:"),
             s("not_before"),
             s("not_after")
         );
         if let Some(q) = e["qualification"].as_str() {
-            println!("  {}{q}", field("qualification:", "資格:"));
+            outln!("  {}{q}", field("qualification:", "資格:"));
         }
         let usage: Vec<&str> = e["key_usage"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        println!("  {}{}", field("key usage:", "鍵用途:"), usage.join(", "));
+        outln!("  {}{}", field("key usage:", "鍵用途:"), usage.join(", "));
         if e["is_ca"].as_bool() == Some(true) {
-            println!("  {}CA", field("type:", "種別:"));
+            outln!("  {}CA", field("type:", "種別:"));
         }
-        println!("  {}{}", field("SHA-256:", "SHA-256:"), s("sha256"));
+        outln!("  {}{}", field("SHA-256:", "SHA-256:"), s("sha256"));
         if let (Some(d), Some(p)) = (e["der_file"].as_str(), e["pem_file"].as_str()) {
-            println!("  {}{d}, {p}", field("written:", "出力:"));
+            outln!("  {}{d}, {p}", field("written:", "出力:"));
         }
     }
     if matches!(kind, CardKind::MyNumber(_)) && !args.with_signature_cert {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{}",
             t(
                 "The signature certificate needs the signature password: add --with-signature-cert to read it.",
@@ -638,14 +638,14 @@ fn info(args: &InfoArgs) -> CliResult {
         return Ok(Exit::Ok);
     }
     let field = |en: &str, ja: &str| pad(t(en, ja), 12);
-    println!("{}{}", field("name:", "氏名:"), items.name);
-    println!("{}{}", field("address:", "住所:"), items.address);
-    println!("{}{}", field("birth date:", "生年月日:"), items.birth_date);
-    println!("{}{}", field("sex:", "性別:"), t(sex_en, sex_ja));
+    outln!("{}{}", field("name:", "氏名:"), items.name);
+    outln!("{}{}", field("address:", "住所:"), items.address);
+    outln!("{}{}", field("birth date:", "生年月日:"), items.birth_date);
+    outln!("{}{}", field("sex:", "性別:"), t(sex_en, sex_ja));
     if my_number.is_some() {
-        println!("{}{shown_number}", field("My Number:", "個人番号:"));
+        outln!("{}{shown_number}", field("My Number:", "個人番号:"));
     } else {
-        println!(
+        outln!(
             "{}**** {}",
             field("My Number:", "個人番号:"),
             t(
@@ -706,8 +706,8 @@ fn sign(args: &SignArgs) -> CliResult {
     match &args.out {
         Some(path) => {
             write_file(path, &encoded)?;
-            println!("{who}");
-            println!(
+            outln!("{who}");
+            outln!(
                 "{}",
                 tf!(
                     "signature written to {}",
@@ -717,16 +717,7 @@ fn sign(args: &SignArgs) -> CliResult {
             );
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&encoded)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| {
-                    CliError::input(tf!(
-                        "cannot write to standard output: {e}",
-                        "標準出力に書けません: {e}"
-                    ))
-                })?;
+            crate::output::write_stdout(&encoded)?;
             eprintln!("{who}");
         }
     }

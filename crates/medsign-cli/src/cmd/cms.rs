@@ -1,6 +1,5 @@
 //! `medsign cms`: CAdES (CMS SignedData) signatures over any file.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use cms_sign::{HttpTsa, SignOptions, TimeStampOptions, Verdict, VerifyOptions};
@@ -130,8 +129,7 @@ fn verify(args: VerifyArgs) -> CliResult {
     }
     options = options.require_time_stamp(args.require_time_stamp);
     let report = cms_sign::verify(&p7s, content.as_deref(), &options);
-    let mut out = std::io::stdout().lock();
-    let mut line = |s: String| writeln!(out, "{s}").map_err(|e| CliError::input(e.to_string()));
+    let mut line = |s: String| crate::output::write_stdout(format!("{s}\n").as_bytes());
     if args.json {
         line(report.to_json())?;
     } else {

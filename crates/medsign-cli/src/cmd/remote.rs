@@ -21,7 +21,7 @@ use crate::cardsrc::{CardArgs, SimCard, open_transport};
 use crate::cardsrc::{jpki_error, jpki_pin_name};
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::pin::{PinArgs, read_pin};
-use crate::{i18n::t, tf};
+use crate::{i18n::t, outln, tf};
 
 /// Subcommands of `medsign remote`.
 #[derive(clap::Subcommand)]
@@ -283,7 +283,7 @@ fn login(args: &PlatformArgs) -> CliResult {
         }))
     })?;
     if args.json {
-        println!("{out}");
+        outln!("{out}");
         return Ok(Exit::Ok);
     }
     let s = |k: &str| {
@@ -299,7 +299,7 @@ fn login(args: &PlatformArgs) -> CliResult {
             .unwrap_or_default()
             .to_owned()
     };
-    println!(
+    outln!(
         "{}",
         tf!(
             "logged in to {} as {} ({} login, session {} h)",
@@ -313,7 +313,7 @@ fn login(args: &PlatformArgs) -> CliResult {
                 / 3600
         )
     );
-    println!(
+    outln!(
         "{}",
         tf!(
             "second certificate {}: {} ({}), serial {}, valid {} to {}",
@@ -326,7 +326,7 @@ fn login(args: &PlatformArgs) -> CliResult {
             c("not_after")
         )
     );
-    println!(
+    outln!(
         "{}",
         t(
             "no session is stored: `medsign remote sign` logs in once per batch",
@@ -423,13 +423,13 @@ fn sign(args: &SignArgs) -> CliResult {
         }))
     })?;
     if args.platform.json {
-        println!("{summary}");
+        outln!("{summary}");
         return Ok(Exit::Ok);
     }
     if let Some(list) = summary.get("signed").and_then(|v| v.as_array()) {
         for item in list {
             let s = |k: &str| item.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-            println!("{} → {}", s("input"), s("output"));
+            outln!("{} → {}", s("input"), s("output"));
         }
     }
     let n = |k: &str| {
@@ -443,7 +443,7 @@ fn sign(args: &SignArgs) -> CliResult {
         .and_then(|c| c.get("subject"))
         .and_then(|v| v.as_str())
         .unwrap_or_default();
-    println!(
+    outln!(
         "{}",
         tf!(
             "{} document(s) signed by {subject}: {} login, {} signing round trip(s)",
@@ -520,7 +520,7 @@ fn register(args: &RegisterArgs) -> CliResult {
     );
     file.secret_key_hex.zeroize();
     write_private(&args.out, json.as_bytes())?;
-    println!(
+    outln!(
         "{}",
         tf!(
             "registered device {} ({}) for {}; key written to {} — log in with --device {}",

@@ -1,6 +1,5 @@
 //! `medsign rx`: sign and verify e-prescriptions (XAdES over EPS/EPD documents).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -245,10 +244,8 @@ fn verify(args: VerifyArgs) -> CliResult {
     bar.finish_and_clear();
     let results = results.into_inner().unwrap_or_default();
 
-    let mut stdout = std::io::stdout().lock();
     let mut counts = [0usize; 3];
-    let mut out =
-        |line: String| writeln!(stdout, "{line}").map_err(|e| CliError::input(e.to_string()));
+    let out = |line: String| crate::output::write_stdout(format!("{line}\n").as_bytes());
     if !args.json {
         out(format!(
             "{}  {}  {}",
@@ -436,10 +433,7 @@ fn write_output(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
             );
             Ok(())
         }
-        None => std::io::stdout()
-            .lock()
-            .write_all(bytes)
-            .map_err(|e| CliError::input(e.to_string())),
+        None => crate::output::write_stdout(bytes),
     }
 }
 

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::cardsrc::SimCard;
 use crate::error::{CliError, CliResult, Exit, io_error};
-use crate::{i18n::t, tf};
+use crate::{i18n::t, outln, tf};
 
 /// Arguments of `medsign sim`.
 #[derive(clap::Args)]
@@ -156,7 +156,7 @@ fn auto_approve(url: String, token: String, stop: Arc<AtomicBool>) {
             let body = json!({ "approve": true });
             let path = format!("/v1/operator/applications/{id}/decision");
             match portal.exchange(Method::Post, &path, Some(&token), Some(&body)) {
-                Ok((200, _)) => println!(
+                Ok((200, _)) => outln!(
                     "{}",
                     tf!(
                         "medsign sim: approved application {id}",
@@ -288,7 +288,7 @@ pub fn run(args: SimArgs) -> CliResult {
     }
 
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "portal": portal_url,
@@ -326,7 +326,7 @@ pub fn run(args: SimArgs) -> CliResult {
     stop.store(true, Ordering::Relaxed);
     portal_server.stop();
     local_platform.stop();
-    println!("{}", t("medsign sim: stopped", "medsign sim: 停止しました"));
+    outln!("{}", t("medsign sim: stopped", "medsign sim: 停止しました"));
     Ok(Exit::Ok)
 }
 
@@ -338,7 +338,7 @@ fn print_banner(
     served: &[serde_json::Value],
     trust_files: &[PathBuf],
 ) {
-    println!(
+    outln!(
         "{}",
         t(
             "medsign sim: local test doubles (fictitious data, test keys; in memory)",
@@ -346,17 +346,17 @@ fn print_banner(
         )
     );
     let label = |s: &str| crate::output::pad(s, 29);
-    println!("  {} {portal_url}", label("Mynaportal (portal-sim):"));
-    println!(
+    outln!("  {} {portal_url}", label("Mynaportal (portal-sim):"));
+    outln!(
         "  {} {platform_url}",
         label(t("remote-signing platform:", "リモート署名基盤:"))
     );
-    println!(
+    outln!(
         "  {} {token}",
         label(t("operator token:", "オペレータートークン:"))
     );
     if args.auto_approve {
-        println!(
+        outln!(
             "  {}",
             t(
                 "submitted applications are approved at once (--auto-approve)",
@@ -371,7 +371,7 @@ fn print_banner(
                 .unwrap_or_default()
                 .to_owned()
         };
-        println!(
+        outln!(
             "  {}",
             tf!(
                 "virtual card {} on vpcd {}",
@@ -382,12 +382,12 @@ fn print_banner(
         );
     }
     for path in trust_files {
-        println!(
+        outln!(
             "  {}",
             tf!("trust anchor: {}", "トラストアンカー: {}", path.display())
         );
     }
-    println!(
+    outln!(
         "{}",
         tf!(
             "Test PINs of the virtual My Number Card: user-authentication {}, input-support {}, \
@@ -400,7 +400,7 @@ fn print_banner(
         )
     );
     if !args.no_test_person {
-        println!(
+        outln!(
             "{}",
             tf!(
                 "The platform's test physician {TEST_PERSON} has a second certificate bound \
@@ -410,16 +410,16 @@ fn print_banner(
             )
         );
     }
-    println!("{}", t("Try:", "使い方:"));
-    println!("  export MEDSIGN_PORTAL={portal_url} MEDSIGN_PLATFORM={platform_url}");
-    println!("  medsign apply template --example --out form.json");
-    println!(
+    outln!("{}", t("Try:", "使い方:"));
+    outln!("  export MEDSIGN_PORTAL={portal_url} MEDSIGN_PLATFORM={platform_url}");
+    outln!("  medsign apply template --example --out form.json");
+    outln!(
         "  medsign apply submit form.json --portal {portal_url} --sim mynumber --operator-token {token}{}",
         if args.auto_approve { "" } else { " --approve" }
     );
-    println!("  medsign remote login --platform {platform_url} --sim mynumber");
-    println!("  medsign remote sign --platform {platform_url} --sim mynumber rx.csv --out signed/");
-    println!(
+    outln!("  medsign remote login --platform {platform_url} --sim mynumber");
+    outln!("  medsign remote sign --platform {platform_url} --sim mynumber rx.csv --out signed/");
+    outln!(
         "{}",
         match args.duration {
             Some(s) => tf!("Stopping after {s} s.", "{s}秒後に停止します。"),
