@@ -1,8 +1,8 @@
 //! Terminal-aware output: progress bars only on a terminal, plain text when piped, and
 //! standard output that survives a reader who stops listening.
 //!
-//! Every line the commands print goes through [`write_stdout`] (the [`outln!`] and
-//! [`out!`] macros). When the reader of a pipe goes away (`medsign … | head -1`,
+//! Every line the commands print goes through [`write_stdout`] (the [`outln!`](crate::outln) and
+//! [`out!`](crate::out) macros). When the reader of a pipe goes away (`medsign … | head -1`,
 //! `| grep -q`), the rest of the output is dropped and the command still finishes with
 //! its own exit code: a verification piped into `grep -q` exits 1 when a document is
 //! INVALID, never by a panic or a "broken pipe" error. Any other write error (a full
@@ -50,7 +50,7 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
-/// Formats and writes to standard output; what [`outln!`] and [`out!`] expand to. An
+/// Formats and writes to standard output; what [`outln!`](crate::outln) and [`out!`](crate::out) expand to. An
 /// error is kept for [`finish`], which reports it.
 pub fn print_fmt(args: std::fmt::Arguments<'_>) {
     let text = std::fmt::format(args);
