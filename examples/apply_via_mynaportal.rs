@@ -90,7 +90,7 @@ fn run() -> Result<()> {
     let mut card: Box<dyn PortalCard> = if args.pcsc {
         pcsc_card(virtual_card)?
     } else {
-        Box::new(ApduCard::new(InProcess::new(virtual_card)))
+        Box::new(ApduCard::open(InProcess::new(virtual_card))?)
     };
     let auth_pin = AuthPin::new(card_sim::default_pins::AUTH, &rules.pins)?;
     let mut session = Portal::new(HttpTransport::new(&base_url), rules.clone())
@@ -267,7 +267,7 @@ fn pcsc_card(mut virtual_card: MyNumberCard) -> Result<Box<dyn PortalCard>> {
     for _ in 0..50 {
         if let Ok(t) = context.connect("Virtual PCD 00 00") {
             line("reader", json!({ "reader": t.reader() }));
-            return Ok(Box::new(ApduCard::new(t)));
+            return Ok(Box::new(ApduCard::open(t)?));
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }

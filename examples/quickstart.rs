@@ -70,7 +70,7 @@ fn run() -> Result<()> {
 
     // 1. Apply with the My Number Card (user-auth PIN to log in, input-support PIN to
     //    read the basic four items, signature PIN to sign the application).
-    let mut card: Box<dyn PortalCard> = Box::new(ApduCard::new(InProcess::new(my_number_card)));
+    let mut card: Box<dyn PortalCard> = Box::new(ApduCard::open(InProcess::new(my_number_card))?);
     let mut session = Portal::new(HttpTransport::new(&url), rules.clone()).login(
         card.as_mut(),
         &mynaportal_client::AuthPin::new(card_sim::default_pins::AUTH, &rules.pins)?,

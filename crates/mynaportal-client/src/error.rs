@@ -44,12 +44,17 @@ pub enum Error {
     /// ([`ApduCard::allow_last_try`](crate::ApduCard::allow_last_try)); nothing was sent.
     #[error("one PIN try is left; refused to spend it without the user's consent")]
     LastTryRefused,
+    /// SELECT of the JPKI application failed: the card in the reader is not a My Number
+    /// Card (nor a smartphone JPKI token).
+    #[error("not a My Number Card: SELECT of the JPKI AP answered {0}")]
+    NotAMyNumberCard(StatusWord),
     /// The card answered a command with this status word.
     #[error("the card answered {0}")]
     Card(StatusWord),
-    /// The card reader or the APDU layer failed (card removed, no reader).
-    #[error("card reader: {0}")]
-    Apdu(#[source] apdu::Error),
+    /// The card, the reader or the APDU layer failed otherwise (card removed, no reader,
+    /// malformed data); the jpki-card error says which.
+    #[error("My Number Card: {0}")]
+    MyNumberCard(#[source] jpki_card::Error),
     /// The card's data could not be read as expected; the text says which.
     #[error("card data: {0}")]
     CardData(String),
@@ -68,6 +73,20 @@ pub enum Error {
     BindingUrlExpired(jiff::Timestamp),
 }
 
+impl From<jpki_card::Error> for Error {
+    fn from(e: jpki_card::Error) -> Self {
+        use jpki_card::Error as J;
+        match e {
+            J::WrongPin { tries_left, .. } => Self::WrongPin { tries_left },
+            J::Blocked { .. } => Self::PinBlocked,
+            J::LastTryRefused { .. } => Self::LastTryRefused,
+            J::NotAJpkiCard(sw) => Self::NotAMyNumberCard(sw),
+            J::Card(sw) => Self::Card(sw),
+            other => Self::MyNumberCard(other),
+        }
+    }
+}
+
 impl Error {
     /// What to show the user, in Japanese (the portal's own message for refusals).
     pub fn message_ja(&self) -> String {
@@ -79,6 +98,10 @@ impl Error {
             }
             Self::PinBlocked => {
                 "暗証番号がロックされています。市区町村の窓口で初期化してください。".into()
+            }
+            Self::LastTryRefused => "暗証番号の残り回数が1回です。間違えるとロックされます。確認のうえ、改めて操作してください。".into(),
+            Self::NotAMyNumberCard(_) => {
+                "マイナンバーカードを読み取れません。カードの向きと種類を確認してください。".into()
             }
             Self::InvalidForm(problems) => problems
                 .iter()

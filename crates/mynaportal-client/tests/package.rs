@@ -32,7 +32,7 @@ fn parts() -> Vec<PackagePart> {
 fn signed() -> (String, Vec<PackagePart>, MyNumberCard) {
     let rules = authority_forms::RuleSet::guide_2024_06().unwrap();
     let virtual_card = MyNumberCard::new().unwrap();
-    let mut card = ApduCard::new(InProcess::new(virtual_card));
+    let mut card = ApduCard::open(InProcess::new(virtual_card)).unwrap();
     let pin = SignaturePin::new("ABC123", &rules.pins).unwrap();
     let parts = parts();
     let xml = sign_package(&parts, |alg, digest| {
@@ -133,7 +133,7 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
 
     let mut virtual_card = MyNumberCard::new().unwrap();
     virtual_card.set_tries_left(card_sim::CardPin::Sign, 1);
-    let mut card = ApduCard::new(InProcess::new(virtual_card));
+    let mut card = ApduCard::open(InProcess::new(virtual_card)).unwrap();
     let refused = card.sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest);
     assert!(matches!(refused, Err(Error::LastTryRefused)), "{refused:?}");
     let virtual_card = card.into_inner().into_card();
@@ -144,7 +144,9 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
     );
 
     // With consent the right PIN signs (and the counter is reset).
-    let mut card = ApduCard::new(InProcess::new(virtual_card)).allow_last_try(true);
+    let mut card = ApduCard::open(InProcess::new(virtual_card))
+        .unwrap()
+        .allow_last_try(true);
     card.sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest)
         .unwrap();
     assert_eq!(
@@ -154,13 +156,67 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
         5
     );
 
-    // A blocked PIN is not sent at all, even with consent.
-    let mut virtual_card = MyNumberCard::new().unwrap();
-    virtual_card.set_tries_left(card_sim::CardPin::Text, 0);
-    let mut card = ApduCard::new(InProcess::new(virtual_card)).allow_last_try(true);
-    let assist = AssistPin::new("1234", &rules.pins).unwrap();
-    assert!(matches!(
-        card.read_basic_four(&assist),
-        Err(Error::PinBlocked)
-    ));
+    // A blocked PIN is not sent at all, even with consent: no VERIFY with data.
+    for (pin, allow) in [
+        (card_sim::CardPin::Text, true),
+        (card_sim::CardPin::Sign, true),
+        (card_sim::CardPin::Auth, false),
+    ] {
+        let mut virtual_card = MyNumberCard::new().unwrap();
+        virtual_card.set_tries_left(pin, 0);
+        let mut card = ApduCard::open(apdu::TraceTransport::new(InProcess::new(virtual_card)))
+            .unwrap()
+            .allow_last_try(allow);
+        let result = match pin {
+            card_sim::CardPin::Text => card
+                .read_basic_four(&AssistPin::new("1234", &rules.pins).unwrap())
+                .map(drop),
+            card_sim::CardPin::Sign => card
+                .sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest)
+                .map(drop),
+            _ => card
+                .sign_with_auth_key(
+                    &mynaportal_client::AuthPin::new("1234", &rules.pins).unwrap(),
+                    DigestAlgorithm::Sha256,
+                    &digest,
+                )
+                .map(drop),
+        };
+        assert!(
+            matches!(result, Err(Error::PinBlocked)),
+            "{pin:?}: {result:?}"
+        );
+        let (_, trace) = card.into_inner().into_parts();
+        let sent = trace
+            .exchanges
+            .iter()
+            .filter(|e| e.ins() == Some(0x20) && e.redacted)
+            .count();
+        assert_eq!(
+            sent,
+            0,
+            "{pin:?}: a PIN was sent to a blocked card:\n{}",
+            trace.to_text()
+        );
+    }
+}
+
+#[test]
+fn every_call_verifies_its_pin_even_when_the_session_verified_it_before() {
+    use mynaportal_client::{AssistPin, Error};
+    let rules = authority_forms::RuleSet::guide_2024_06().unwrap();
+    let mut card = ApduCard::open(InProcess::new(MyNumberCard::new().unwrap())).unwrap();
+    let right = AssistPin::new("1234", &rules.pins).unwrap();
+    let four = card.read_basic_four(&right).unwrap();
+    assert_eq!(four.birth_date, "19800401");
+    // The card's security state is still open, but a wrong PIN gets no data.
+    let wrong = AssistPin::new("9999", &rules.pins).unwrap();
+    let refused = card.read_basic_four(&wrong);
+    assert!(
+        matches!(refused, Err(Error::WrongPin { tries_left: 2 })),
+        "{refused:?}"
+    );
+    // The tries are visible between steps through the jpki-card session.
+    let status = card.jpki().text_ap().pin_status().unwrap();
+    assert_eq!(status.tries_left, 2);
 }

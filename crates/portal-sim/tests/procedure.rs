@@ -62,10 +62,11 @@ impl Env {
             token,
             ..MyNumberOptions::default()
         };
-        ApduCard::new(InProcess::new(MyNumberCard::with_pki(
+        ApduCard::open(InProcess::new(MyNumberCard::with_pki(
             options,
             Arc::clone(&self.pki),
         )))
+        .unwrap()
     }
 
     fn login(&self, card: &mut Card) -> Session<HttpTransport> {
@@ -594,7 +595,8 @@ fn package_signed_by_another_persons_card_is_refused() {
         holder: TestHolder::iryo_taro(),
         ..MyNumberOptions::default()
     };
-    let mut other_card = ApduCard::new(InProcess::new(MyNumberCard::with_options(other).unwrap()));
+    let mut other_card =
+        ApduCard::open(InProcess::new(MyNumberCard::with_options(other).unwrap())).unwrap();
     let refused = sign
         .sign_and_submit(
             &mut other_card,

@@ -573,7 +573,7 @@ fn submit(mut args: SubmitArgs) -> CliResult {
     let auth = AuthPin::new(&pin, &rules.pins).map_err(portal_error)?;
     drop(pin);
     let mut session = Portal::new(HttpTransport::new(&url), rules.clone())
-        .login(card.portal_card()?, &auth)
+        .login(card.portal_card(), &auth)
         .map_err(portal_error)?;
     drop(auth);
     if session.is_smartphone() {
@@ -615,7 +615,7 @@ fn submit(mut args: SubmitArgs) -> CliResult {
     let assist = AssistPin::new(&pin, &rules.pins).map_err(portal_error)?;
     drop(pin);
     let confirm = chosen
-        .read_card(card.portal_card()?, &assist)
+        .read_card(card.portal_card(), &assist)
         .map_err(|r| portal_error(r.error))?;
     drop(assist);
     say(t(
@@ -707,7 +707,7 @@ fn submit(mut args: SubmitArgs) -> CliResult {
     let sign_pin = SignaturePin::new(&pin, &rules.pins).map_err(portal_error)?;
     drop(pin);
     let submitted = sign
-        .sign_and_submit(card.portal_card()?, &sign_pin)
+        .sign_and_submit(card.portal_card(), &sign_pin)
         .map_err(|r| portal_error(r.error))?;
     drop(sign_pin);
     let id = submitted.status.application_id.clone();
@@ -791,7 +791,7 @@ fn status(mut args: StatusArgs) -> CliResult {
     let auth = AuthPin::new(&pin, &rules.pins).map_err(portal_error)?;
     drop(pin);
     let mut session = Portal::new(HttpTransport::new(&target.url), rules)
-        .login(card.portal_card()?, &auth)
+        .login(card.portal_card(), &auth)
         .map_err(portal_error)?;
     let mut views = match &args.id {
         Some(id) => vec![session.status(id).map_err(portal_error)?],

@@ -13,10 +13,7 @@ use crate::{i18n::t, tf};
 /// A My Number Card for the Mynaportal procedure, which can tell its PIN tries between
 /// the procedure's steps.
 pub struct MynaCard {
-    // `None` only after a failed status query lost the connection.
-    card: Option<ApduCard<BoxTransport>>,
-    // `--allow-last-try`: the card layer refuses the last try otherwise.
-    allow_last_try: bool,
+    card: ApduCard<BoxTransport>,
 }
 
 impl MynaCard {
@@ -25,20 +22,15 @@ impl MynaCard {
     pub fn open(args: &CardArgs, pins: &PinArgs) -> Result<Self, CliError> {
         let transport = open_transport(args)?;
         let jpki = JpkiCard::open(transport).map_err(jpki_error)?;
-        let allow_last_try = pins.allow_last_try;
         Ok(Self {
-            card: Some(ApduCard::new(jpki.into_transport()).allow_last_try(allow_last_try)),
-            allow_last_try,
+            card: ApduCard::from_jpki(jpki).allow_last_try(pins.allow_last_try),
         })
     }
 
     /// The tries left on `kind`, read without spending one.
     pub fn tries(&mut self, kind: PinKind) -> Result<u8, CliError> {
-        let card = self.card.take().ok_or_else(lost)?;
-        let mut jpki = JpkiCard::open(card.into_inner()).map_err(jpki_error)?;
-        let status = jpki.pin_status(kind);
-        self.card = Some(ApduCard::new(jpki.into_transport()).allow_last_try(self.allow_last_try));
-        Ok(status.map_err(jpki_error)?.tries_left)
+        let status = self.card.jpki().pin_status(kind).map_err(jpki_error)?;
+        Ok(status.tries_left)
     }
 
     /// Shows the tries left on `kind` and asks for that PIN (refusing a blocked PIN and
@@ -49,19 +41,9 @@ impl MynaCard {
     }
 
     /// The card for the procedure's steps.
-    pub fn portal_card(&mut self) -> Result<&mut dyn PortalCard, CliError> {
-        match self.card.as_mut() {
-            Some(card) => Ok(card),
-            None => Err(lost()),
-        }
+    pub fn portal_card(&mut self) -> &mut dyn PortalCard {
+        &mut self.card
     }
-}
-
-fn lost() -> CliError {
-    CliError::card(t(
-        "the connection to the card was lost; insert it again and start over",
-        "カードとの接続が切れました。カードを挿し直して最初からやり直してください",
-    ))
 }
 
 /// A Mynaportal client error as the CLI reports it.
@@ -118,7 +100,8 @@ pub fn portal_error(e: mynaportal_client::Error) -> CliError {
             "the My Number Card answered {sw}",
             "マイナンバーカードの応答: {sw}"
         )),
-        E::Apdu(err) => CliError::card(tf!("card reader: {err}", "カードリーダー: {err}")),
+        E::MyNumberCard(err) => jpki_error(err),
+        E::NotAMyNumberCard(sw) => jpki_error(jpki_card::Error::NotAJpkiCard(sw)),
         E::CardData(why) => CliError::card(tf!(
             "unexpected data on the card: {why}",
             "カードのデータが想定外です: {why}"
