@@ -80,6 +80,16 @@ impl Profile {
         }
     }
 
+    /// The CA certificate WEFs the layout may hold, issuing CA first: none on JMA cards
+    /// (the card holds only its end-entity certificate), `1A` (CA) and `1B`
+    /// (intermediate) in the JAHIS reference layout. A card may lack them.
+    pub const fn ca_certificate_fids(self) -> &'static [u16] {
+        match self {
+            Self::Jma => &[],
+            Self::JahisReference => &[0x001A, 0x001B],
+        }
+    }
+
     /// P2 of VERIFY: the password reference (`88`) or `80 | SFI` of the PIN (`96`).
     pub const fn verify_p2(self) -> u8 {
         match self {

@@ -57,6 +57,8 @@ pub struct HpkiCard<T> {
     forced: bool,
     allow_last_try: bool,
     certificate: Option<Vec<u8>>,
+    /// The CA certificates the card holds, once read.
+    ca_certificates: Option<Vec<Vec<u8>>>,
     public_key: Option<rsa::PublicKey>,
     /// Whether the key IEF is the card's current EF (so JPKI-style signing needs no SELECT).
     key_selected: bool,
@@ -90,6 +92,7 @@ impl<T: Transport> HpkiCard<T> {
             forced: false,
             allow_last_try: false,
             certificate: None,
+            ca_certificates: None,
             public_key: None,
             key_selected: false,
         })
@@ -180,10 +183,41 @@ impl<T: Transport> HpkiCard<T> {
         Ok(self.certificate.as_deref().unwrap_or_default())
     }
 
+    /// Reads the CA certificates the card holds (no PIN needed), once: the issuing CA's
+    /// and an intermediate's, where the layout has them
+    /// ([`Profile::ca_certificate_fids`]); files the card lacks (`6A82`) are skipped. Empty
+    /// on JMA cards, which hold only the end-entity certificate: take the CA certificates
+    /// from the trust store there.
+    pub fn read_ca_certificates(&mut self) -> Result<&[Vec<u8>], Error> {
+        if self.ca_certificates.is_none() {
+            let mut found = Vec::new();
+            for &fid in self.profile.ca_certificate_fids() {
+                if let Some(der) = self.read_der_file(fid, "SELECT EF (CA certificate)")? {
+                    found.push(der);
+                }
+            }
+            self.ca_certificates = Some(found);
+        }
+        Ok(self.ca_certificates.as_deref().unwrap_or_default())
+    }
+
     fn read_certificate_file(&mut self) -> Result<Vec<u8>, Error> {
-        let r = self.select_ef(self.profile.certificate_fid())?;
+        let fid = self.profile.certificate_fid();
+        self.read_der_file(fid, "SELECT EF (certificate)")?
+            .ok_or(Error::Card {
+                command: "SELECT EF (certificate)",
+                sw: StatusWord::FILE_NOT_FOUND,
+            })
+    }
+
+    /// Reads the DER object in EF `fid`; `None` when the card has no such file (`6A82`).
+    fn read_der_file(&mut self, fid: u16, select: &'static str) -> Result<Option<Vec<u8>>, Error> {
+        let r = self.select_ef(fid)?;
+        if r.sw == StatusWord::FILE_NOT_FOUND {
+            return Ok(None);
+        }
         if !r.is_success() {
-            return Err(status("SELECT EF (certificate)", &r));
+            return Err(status(select, &r));
         }
         let mut der = self.read_binary(0, CHUNK)?;
         let total = certificate_length(&der)?;
@@ -198,7 +232,7 @@ impl<T: Transport> HpkiCard<T> {
             }
             der.extend(chunk.into_iter().take(want));
         }
-        Ok(der)
+        Ok(Some(der))
     }
 
     /// READ BINARY `00 B0 P1 P2 Le` at a 15-bit offset. `6282` (end of file) counts as

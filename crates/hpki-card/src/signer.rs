@@ -36,6 +36,8 @@ use crate::{App, Error, HpkiCard, Pin};
 pub struct HpkiSigner<T> {
     card: RefCell<HpkiCard<T>>,
     certificate: Vec<u8>,
+    /// The CA certificates the card holds (none on JMA cards).
+    chain: Vec<Vec<u8>>,
     pin: Pin,
     /// The PIN was refused: it is never presented again.
     pin_refused: Cell<bool>,
@@ -53,13 +55,16 @@ impl<T> core::fmt::Debug for HpkiSigner<T> {
 }
 
 impl<T: Transport> HpkiSigner<T> {
-    /// A signer over `card` that presents `pin`; reads the certificate now (no PIN needed).
+    /// A signer over `card` that presents `pin`; reads the certificate and the CA
+    /// certificates the card holds ([`HpkiCard::read_ca_certificates`]) now (no PIN needed).
     pub fn new(mut card: HpkiCard<T>, pin: Pin) -> Result<Self, Error> {
         let certificate = card.read_certificate()?.to_vec();
         crate::card::public_key(&certificate)?;
+        let chain = card.read_ca_certificates()?.to_vec();
         Ok(Self {
             card: RefCell::new(card),
             certificate,
+            chain,
             pin,
             pin_refused: Cell::new(false),
             session_verified: Cell::new(false),
@@ -115,6 +120,12 @@ impl<T: Transport> HpkiSigner<T> {
 impl<T: Transport> CertSigner for HpkiSigner<T> {
     fn certificate_der(&self) -> &[u8] {
         &self.certificate
+    }
+
+    /// The CA certificates the card holds: empty on JMA cards (take the CA from the
+    /// trust store there), the issuing CA (and an intermediate) in the JAHIS layout.
+    fn chain_der(&self) -> Vec<Vec<u8>> {
+        self.chain.clone()
     }
 
     fn sign_digest(

@@ -616,3 +616,47 @@ fn public_key(cert_der: &[u8]) -> rsa::PublicKey {
         .unwrap();
     rsa::PublicKey::from_public_key_der(&spki).unwrap()
 }
+
+#[test]
+fn the_signer_carries_the_ca_certificates_the_card_holds() {
+    let certs = card_sim::HpkiTestCertificates::generate(HpkiHolder::Physician).unwrap();
+    // JMA cards hold only the end-entity certificate: no chain, no extra APDU error.
+    let jma = HpkiCard::open(
+        InProcess::new(card(HpkiHolder::Physician)),
+        App::Signing,
+        Profile::Jma,
+    )
+    .unwrap();
+    let signer = HpkiSigner::new(jma, pin()).unwrap();
+    assert!(signer.chain_der().is_empty());
+
+    // The JAHIS reference layout keeps the issuing CA in `1A` (and may lack `1B`).
+    let jahis = card(HpkiHolder::Physician).with_profile(HpkiProfile::JahisReference);
+    let hpki = HpkiCard::open(traced(jahis), App::Signing, Profile::JahisReference).unwrap();
+    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    assert_eq!(signer.chain_der(), vec![certs.signing_ca.clone()]);
+    assert_eq!(signer.certificate_der(), certs.signing.as_slice());
+    // The CA certificate was read without a PIN, and is not read again for a signature.
+    let trace = signer.card_mut().transport().trace().clone();
+    assert_eq!(pin_presentations(&trace), 0, "{}", trace.to_text());
+    let reads_before = trace.count_ins(0xB0);
+    let digest = DigestAlgorithm::Sha256.hash(b"prescription");
+    signer
+        .sign_digest(DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    let trace = signer.card_mut().transport().trace();
+    assert_eq!(trace.count_ins(0xB0), reads_before);
+
+    // The authentication AP has its own CA.
+    let jahis = card(HpkiHolder::Physician).with_profile(HpkiProfile::JahisReference);
+    let mut hpki = HpkiCard::open(
+        InProcess::new(jahis),
+        App::Authentication,
+        Profile::JahisReference,
+    )
+    .unwrap();
+    assert_eq!(
+        hpki.read_ca_certificates().unwrap(),
+        &[certs.authentication_ca]
+    );
+}
