@@ -255,3 +255,133 @@ fn submit_needs_a_portal() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--portal"), "{}", stderr(&out));
 }
+
+/// `medsign apply validate` without a form asks for every field on the terminal. Typed
+/// with the example form's values (and Enter on the suggested romaji), the saved form
+/// is the example form itself, it validates, and the HPKI card PIN typed twice never
+/// appears on the terminal.
+#[test]
+fn the_interactive_form_asks_every_field_and_saves_what_was_typed() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let example: Value =
+        serde_json::from_str(&std::fs::read_to_string(example_form(dir.path())).unwrap()).unwrap();
+    let attachment = |v: &Value| {
+        let path = dir.path().join(v["file_name"].as_str().unwrap());
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(v["content_base64"].as_str().unwrap())
+            .unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let files = &example["attachments"];
+    let photo = attachment(&files["photo"]["file"]);
+    let id_image = attachment(&files["id_document"]["file"]);
+    let licence = attachment(&files["licence"]["front"]);
+    let s = |v: &Value| v.as_str().unwrap().to_owned();
+    let e = &example;
+    let pin = s(&e["hpki_card"]["pin"]);
+    // (start of the prompt, answer, secret): the first match wins, so the longer labels
+    // come first.
+    let answers: Vec<(&str, String, bool)> = vec![
+        ("Qualification", "physician".into(), false),
+        ("Authority", "jma".into(), false),
+        ("Name (kanji", s(&e["applicant"]["name"]), false),
+        ("Sex", "female".into(), false),
+        ("Birth date", s(&e["applicant"]["birth_date"]), false),
+        (
+            "Address (as on the card)",
+            s(&e["applicant"]["address"]),
+            false,
+        ),
+        (
+            "Surname in katakana",
+            s(&e["name_katakana"]["surname"]),
+            false,
+        ),
+        (
+            "Given name in katakana",
+            s(&e["name_katakana"]["given_name"]),
+            false,
+        ),
+        // Enter takes the romaji medsign suggests from the katakana.
+        ("Surname in romaji [YAMADA]", String::new(), false),
+        ("Given name in romaji [Hanako]", String::new(), false),
+        ("Postal code", s(&e["address"]["postal_code"]), false),
+        ("Address", s(&e["address"]["address"]), false),
+        (
+            "Registration number",
+            s(&e["registration"]["number"]),
+            false,
+        ),
+        ("Registration date", s(&e["registration"]["date"]), false),
+        ("Member of the association", "y".into(), false),
+        ("Association", s(&e["membership"]["association"]), false),
+        ("Member number", s(&e["membership"]["member_number"]), false),
+        ("HPKI card PIN to set", pin.clone(), true),
+        ("The same PIN again", pin.clone(), true),
+        ("Where to receive the card", "workplace".into(), false),
+        ("Workplace name", s(&e["workplace"]["name"]), false),
+        (
+            "Workplace postal code",
+            s(&e["workplace"]["address"]["postal_code"]),
+            false,
+        ),
+        (
+            "Workplace address",
+            s(&e["workplace"]["address"]["address"]),
+            false,
+        ),
+        ("Workplace phone", s(&e["workplace"]["phone"]), false),
+        ("Where the notice goes", "home".into(), false),
+        ("Contact phone", s(&e["delivery"]["phone"]), false),
+        ("E-mail address", s(&e["email"]["address"]), false),
+        ("Is it the address registered", "y".into(), false),
+        ("Face photo file", photo, false),
+        ("Photo taken on", s(&files["photo"]["taken_on"]), false),
+        ("ID document image", id_image, false),
+        ("ID document", "drivers-licence".into(), false),
+        (
+            "Valid until",
+            s(&files["id_document"]["kind"]["valid_until"]),
+            false,
+        ),
+        ("Licence image (front)", licence, false),
+        ("Notes on the licence's back", "n".into(), false),
+        ("Agree to all", "y".into(), false),
+    ];
+    let saved = dir.path().join("typed.json");
+    let Some(mut pty) =
+        common::Pty::spawn(&["apply", "validate", "--save", saved.to_str().unwrap()])
+    else {
+        return;
+    };
+    let mut asked = Vec::new();
+    while let Some(prompt) = pty.next_prompt() {
+        let Some((label, answer, secret)) = answers.iter().find(|(l, _, _)| prompt.starts_with(l))
+        else {
+            panic!("unexpected prompt {prompt:?}:\n{}", pty.text());
+        };
+        assert!(
+            !asked.contains(label),
+            "asked twice: {prompt:?}\n{}",
+            pty.text()
+        );
+        asked.push(*label);
+        pty.answer(answer, *secret);
+    }
+    let (status, text) = pty.finish();
+    assert!(status.success(), "{text}");
+    assert_eq!(
+        asked.len(),
+        answers.len(),
+        "not every field was asked:\n{text}"
+    );
+    assert!(text.contains("VALID: physician → "), "{text}");
+    assert!(
+        !text.contains(&pin),
+        "the HPKI card PIN was echoed:\n{text}"
+    );
+    let typed: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(typed, example);
+}

@@ -13,11 +13,9 @@ mod common;
 
 use common::medsign;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -508,14 +506,9 @@ fn signatures_of_every_key_verify_with_openssl() {
 /// test runs where no terminal is attached (CI).
 #[test]
 fn the_terminal_prompt_shows_the_tries_left_and_does_not_echo_the_pin() {
-    let has_script = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_script {
-        eprintln!("note: util-linux `script` not found; terminal prompt test skipped");
+    let Some(mut pty) = common::Pty::spawn(&["card", "info", "--sim", "mynumber"]) else {
         return;
-    }
+    };
     // Control: on this terminal, what is typed is echoed (so its absence below means
     // the prompt turned echo off).
     let mut control = std::process::Command::new("script")
@@ -532,59 +525,16 @@ fn the_terminal_prompt_shows_the_tries_left_and_does_not_echo_the_pin() {
         "the pseudo-terminal does not echo: {echoed:?}"
     );
 
-    let bin = env!("CARGO_BIN_EXE_medsign");
-    assert!(!bin.contains('\''));
-    let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c"])
-        .arg(format!("'{bin}' card info --sim mynumber"))
-        .arg("/dev/null")
-        .env("MEDSIGN_LANG", "en")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    // Type the PIN only once the prompt is there.
-    while !String::from_utf8_lossy(&seen).contains("tries left): ") {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(chunk) => seen.extend(chunk),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("no prompt: {}", String::from_utf8_lossy(&seen));
-            }
-        }
-    }
-    // rpassword prints the prompt, then turns echo off: type as a person would, a
-    // moment after the prompt appeared.
-    std::thread::sleep(Duration::from_millis(500));
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"1234\n").unwrap();
-    stdin.flush().unwrap();
-    while let Ok(chunk) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        seen.extend(chunk);
-    }
-    drop(stdin);
-    let status = child.wait().unwrap();
-    reader.join().unwrap();
-    let text = String::from_utf8_lossy(&seen);
-    assert!(status.success(), "{text}");
-    assert!(
-        text.contains("input-support PIN (券面事項入力補助用, 4 digits) (3 tries left): "),
-        "{text}"
+    let prompt = pty.next_prompt().expect("a PIN prompt");
+    assert_eq!(
+        prompt,
+        "input-support PIN (券面事項入力補助用, 4 digits) (3 tries left): ",
+        "{}",
+        pty.text()
     );
+    pty.answer("1234", true);
+    let (status, text) = pty.finish();
+    assert!(status.success(), "{text}");
     // The PIN was accepted (the items are shown) and never appeared on the terminal.
     assert!(text.contains("山田\u{3000}花子"), "{text}");
     assert!(!text.contains("1234"), "{text}");

@@ -1,6 +1,6 @@
 //! Helpers shared by the CLI's integration tests.
 
-#![allow(dead_code, clippy::expect_used)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use assert_cmd::Command;
 
@@ -29,4 +29,129 @@ pub fn stdout(out: &std::process::Output) -> String {
 /// A process's standard error as text.
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `medsign` on a pseudo-terminal (util-linux `script` provides it, so the tests run
+/// where no terminal is attached, as on CI), driven prompt by prompt as a person types.
+pub struct Pty {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    seen: Vec<u8>,
+    /// Where the output after the last answer starts.
+    mark: usize,
+    deadline: std::time::Instant,
+}
+
+impl Pty {
+    /// Starts `medsign ARGS` (English messages) on a pseudo-terminal; `None` when
+    /// util-linux `script` is missing (the caller skips its test).
+    pub fn spawn(args: &[&str]) -> Option<Self> {
+        use std::io::Read as _;
+        use std::process::{Command, Stdio};
+        let has_script = Command::new("script")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_script {
+            eprintln!("note: util-linux `script` not found; terminal test skipped");
+            return None;
+        }
+        let bin = env!("CARGO_BIN_EXE_medsign");
+        let mut line = format!("'{bin}'");
+        for a in args {
+            assert!(!a.contains('\''), "{a}");
+            line.push_str(&format!(" '{a}'"));
+        }
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &line, "/dev/null"])
+            .env("MEDSIGN_LANG", "en")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Some(Self {
+            child,
+            stdin,
+            rx,
+            reader: Some(reader),
+            seen: Vec::new(),
+            mark: 0,
+            deadline: std::time::Instant::now() + std::time::Duration::from_secs(60),
+        })
+    }
+
+    /// Everything the terminal showed so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.seen).into_owned()
+    }
+
+    /// Waits for the next prompt (output since the last answer whose last line ends in
+    /// `": "`) and returns that line; `None` when the program ended instead.
+    pub fn next_prompt(&mut self) -> Option<String> {
+        loop {
+            let since = String::from_utf8_lossy(&self.seen[self.mark..]).into_owned();
+            let last = since
+                .rsplit('\n')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches('\r');
+            if last.ends_with(": ") {
+                return Some(last.to_owned());
+            }
+            let left = self
+                .deadline
+                .saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(chunk) => self.seen.extend(chunk),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!("no prompt within the time limit:\n{}", self.text());
+                }
+            }
+        }
+    }
+
+    /// Types `answer` and Enter. `secret`: the prompt turns echo off just after printing
+    /// itself, so wait a moment as a person would before typing.
+    pub fn answer(&mut self, answer: &str, secret: bool) {
+        use std::io::Write as _;
+        if secret {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        self.mark = self.seen.len();
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for the program to end; returns whether it succeeded and all it showed.
+    pub fn finish(mut self) -> (std::process::ExitStatus, String) {
+        while let Ok(chunk) = self.rx.recv_timeout(
+            self.deadline
+                .saturating_duration_since(std::time::Instant::now()),
+        ) {
+            self.seen.extend(chunk);
+        }
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        (status, self.text())
+    }
 }
