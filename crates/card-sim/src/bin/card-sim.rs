@@ -5,6 +5,15 @@ use std::process::ExitCode;
 use card_sim::{MinimalCard, VirtualCard, vpcd};
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// `println!` for the start-up banner: a closed standard output (`| head`) must not stop
+/// the simulator, so a failed write is dropped rather than a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[path = "card-sim/hpki.rs"]
 mod hpki;
 #[path = "card-sim/mynumber.rs"]

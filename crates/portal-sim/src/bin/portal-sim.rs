@@ -6,6 +6,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use portal_sim::{Portal, PortalConfig};
 
+/// `println!` for the start-up banner: a closed standard output (`| head`) must not stop
+/// the simulator, so a failed write is dropped rather than a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "portal-sim",
@@ -47,13 +56,13 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let platform = std::sync::Arc::new(portal_sim::LocalPlatform::start(
         args.platform_db.as_deref(),
     )?);
-    println!(
+    say!(
         "portal-sim: second-certificate platform on {}",
         platform.base_url()
     );
     let portal = portal.with_platform(platform);
     let server = portal.serve(&args.listen)?;
-    println!("portal-sim: listening on {}", server.base_url());
+    say!("portal-sim: listening on {}", server.base_url());
     // Serve until killed.
     loop {
         std::thread::park();

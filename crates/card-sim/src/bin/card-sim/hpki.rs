@@ -60,11 +60,11 @@ impl HpkiArgs {
             .with_extended_length(!self.no_extended_length);
         let certs = HpkiTestCertificates::generate(holder)?;
         // The test PIN is printed on purpose: this is a test card, and scripts read it.
-        println!(
+        say!(
             "card-sim: virtual HPKI card of the test {holder:?} ({:?} layout)",
             card.profile()
         );
-        println!("  PIN: {}", self.pin);
+        say!("  PIN: {}", self.pin);
         for (label, der) in [
             ("signing AP certificate       ", certs.signing.as_slice()),
             ("authentication AP certificate", &certs.authentication),
@@ -72,7 +72,7 @@ impl HpkiArgs {
             ("authentication CA            ", &certs.authentication_ca),
             ("test root (not on the card)  ", &certs.root),
         ] {
-            println!("  {label} SHA-256 {}", fingerprint(der));
+            say!("  {label} SHA-256 {}", fingerprint(der));
         }
         let _ = std::io::stdout().flush();
         Ok(card)

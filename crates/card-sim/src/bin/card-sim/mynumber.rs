@@ -110,10 +110,10 @@ impl Args {
         };
         let card = MyNumberCard::with_options(options)?;
         // The test PINs are printed on purpose: this is a test card, and scripts read them.
-        println!("card-sim: virtual My Number Card ({})", self.token_name());
-        println!("  user-authentication PIN: {}", self.auth_pin);
-        println!("  signature PIN:           {}", self.sign_pin);
-        println!("  input-support PIN:       {}", self.text_pin);
+        say!("card-sim: virtual My Number Card ({})", self.token_name());
+        say!("  user-authentication PIN: {}", self.auth_pin);
+        say!("  signature PIN:           {}", self.sign_pin);
+        say!("  input-support PIN:       {}", self.text_pin);
         let pki = card.pki();
         for (label, der) in [
             ("000A auth certificate   ", pki.auth_cert_der()),
@@ -122,7 +122,7 @@ impl Args {
             ("0002 sign CA certificate", pki.sign_ca_der()),
             ("     test root (not on card)", pki.root_der()),
         ] {
-            println!("  {label} SHA-256 {}", fingerprint(der));
+            say!("  {label} SHA-256 {}", fingerprint(der));
         }
         let _ = std::io::stdout().flush();
         Ok(card)
