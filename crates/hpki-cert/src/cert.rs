@@ -19,6 +19,8 @@ pub(crate) const OID_SKI: ObjectIdentifier = SubjectKeyIdentifier::OID;
 pub(crate) const OID_AKI: ObjectIdentifier = AuthorityKeyIdentifier::OID;
 pub(crate) const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
 pub(crate) const OID_AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
+// Path validation compares policies with its dotted text; its test checks the two agree.
+#[cfg(test)]
 pub(crate) const OID_ANY_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32.0");
 pub(crate) const OID_KP_TIME_STAMPING: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
@@ -96,6 +98,11 @@ pub struct Certificate {
     verified_by: crate::memo::VerifiedKeys,
     /// The summary, made on first use.
     info: std::sync::OnceLock<CertInfo>,
+    /// The signature algorithm and the certificatePolicies OIDs as dotted text, made on
+    /// first use: path validation words every check with them, and a kept certificate
+    /// is validated again for every document.
+    signature_algorithm_text: std::sync::OnceLock<String>,
+    policy_texts: std::sync::OnceLock<Vec<String>>,
 }
 
 impl core::fmt::Debug for Certificate {
@@ -137,8 +144,14 @@ impl Certificate {
             malformed_extensions: Vec::new(),
             verified_by: crate::memo::VerifiedKeys::default(),
             info: std::sync::OnceLock::new(),
-            inner: inner.clone(),
+            signature_algorithm_text: std::sync::OnceLock::new(),
+            policy_texts: std::sync::OnceLock::new(),
+            inner,
         };
+        // The extensions are read from the certificate now kept in `cert` (moved, not
+        // cloned: a deep copy of every decoded name and extension was a large part of
+        // parsing a certificate); only disjoint fields of `cert` are written below.
+        let tbs = cert.inner.tbs_certificate();
         for ext in tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
             let value = ext.extn_value.as_bytes();
             let id = ext.extn_id;
@@ -256,10 +269,17 @@ impl Certificate {
 
     /// The certificatePolicies OIDs, dotted (empty when the extension is absent).
     pub fn policies(&self) -> Vec<String> {
-        self.policies
-            .as_ref()
-            .map(|(_, p)| p.iter().map(ToString::to_string).collect())
-            .unwrap_or_default()
+        self.policy_texts().to_vec()
+    }
+
+    /// [`policies`](Self::policies), kept with the certificate.
+    pub(crate) fn policy_texts(&self) -> &[String] {
+        self.policy_texts.get_or_init(|| {
+            self.policies
+                .as_ref()
+                .map(|(_, p)| p.iter().map(ToString::to_string).collect())
+                .unwrap_or_default()
+        })
     }
 
     /// The hcRole, when the certificate carries one.
@@ -268,8 +288,9 @@ impl Certificate {
     }
 
     /// The signature algorithm OID, dotted.
-    pub(crate) fn signature_algorithm(&self) -> String {
-        self.inner.signature_algorithm().oid.to_string()
+    pub(crate) fn signature_algorithm(&self) -> &str {
+        self.signature_algorithm_text
+            .get_or_init(|| self.inner.signature_algorithm().oid.to_string())
     }
 
     /// Verifies this certificate's signature with `issuer`'s public key (a success is
@@ -295,7 +316,7 @@ impl Certificate {
             .ok_or(Error::BadSignature)?;
         crate::verify_signed_data(
             issuer_spki_der,
-            &self.signature_algorithm(),
+            self.signature_algorithm(),
             &self.tbs_der,
             sig,
         )
@@ -325,7 +346,9 @@ impl Certificate {
         self.san
             .iter()
             .map(|n| match n {
-                GeneralName::DirectoryName(name) => format!("DirName:{name}"),
+                // `name_text` writes what `Name`'s `Display` does, without its
+                // per-attribute scan of const-oid's name database.
+                GeneralName::DirectoryName(name) => format!("DirName:{}", name_text(name)),
                 GeneralName::Rfc822Name(s) => format!("email:{}", s.as_str()),
                 GeneralName::DnsName(s) => format!("DNS:{}", s.as_str()),
                 GeneralName::UniformResourceIdentifier(s) => format!("URI:{}", s.as_str()),

@@ -60,40 +60,107 @@ impl VerifiedKeys {
     }
 }
 
+/// How many recently used certificates and CRLs are found by comparing bytes before
+/// the hash maps are asked.
+const RECENT: usize = 16;
+
+/// The entries used last, newest at the end: one document names its few certificates
+/// and CRLs several times (signer path, time-stamp path, token), and comparing the
+/// lengths and then the bytes of a dozen entries costs far less than SipHashing a
+/// kilobyte-sized key for the map. An entry is returned only for equal bytes.
+#[derive(Debug)]
+struct Recent<T>(Vec<(Arc<[u8]>, Arc<T>)>);
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> Recent<T> {
+    fn get(&self, der: &[u8]) -> Option<Arc<T>> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| **key == *der)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&mut self, key: Arc<[u8]>, value: Arc<T>) {
+        self.0.retain(|(k, _)| *k != key);
+        if self.0.len() >= RECENT {
+            self.0.remove(0);
+        }
+        self.0.push((key, value));
+    }
+}
+
+/// One memo: the recent entries in front of a bounded map, keys shared between both.
+#[derive(Debug)]
+struct Memo<T> {
+    recent: Recent<T>,
+    map: HashMap<Arc<[u8]>, Arc<T>>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Self {
+            recent: Recent::default(),
+            map: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Memo<T> {
+    fn get(&mut self, der: &[u8]) -> Option<Arc<T>> {
+        if let Some(v) = self.recent.get(der) {
+            return Some(v);
+        }
+        let (key, value) = self.map.get_key_value(der)?;
+        let (key, value) = (key.clone(), value.clone());
+        self.recent.put(key, value.clone());
+        Some(value)
+    }
+
+    fn insert(&mut self, der: &[u8], value: Arc<T>, max: usize) {
+        if self.map.len() >= max {
+            self.map.clear();
+            self.recent = Recent::default();
+        }
+        let key: Arc<[u8]> = Arc::from(der);
+        self.map.insert(key.clone(), value.clone());
+        self.recent.put(key, value);
+    }
+}
+
 /// Parsed certificates and CRLs by their DER.
 #[derive(Debug, Default)]
 pub(crate) struct ParseMemo {
-    certs: Mutex<HashMap<Vec<u8>, Arc<Certificate>>>,
-    crls: Mutex<HashMap<Vec<u8>, Arc<Crl>>>,
+    certs: Mutex<Memo<Certificate>>,
+    crls: Mutex<Memo<Crl>>,
 }
 
 impl ParseMemo {
     pub(crate) fn certificate(&self, der: &[u8]) -> Result<Arc<Certificate>, Error> {
-        if let Some(c) = self.certs.lock().ok().and_then(|m| m.get(der).cloned()) {
+        if let Some(c) = self.certs.lock().ok().and_then(|mut m| m.get(der)) {
             return Ok(c);
         }
         let cert = Arc::new(Certificate::from_der(der)?);
         if let Ok(mut m) = self.certs.lock() {
-            if m.len() >= MAX_CERTS {
-                m.clear();
-            }
-            m.insert(der.to_vec(), cert.clone());
+            m.insert(der, cert.clone(), MAX_CERTS);
         }
         Ok(cert)
     }
 
     pub(crate) fn crl(&self, der: &[u8]) -> Result<Arc<Crl>, Error> {
-        if let Some(c) = self.crls.lock().ok().and_then(|m| m.get(der).cloned()) {
+        if let Some(c) = self.crls.lock().ok().and_then(|mut m| m.get(der)) {
             return Ok(c);
         }
         let crl = Arc::new(Crl::from_der(der)?);
         if der.len() <= MAX_CRL_BYTES
             && let Ok(mut m) = self.crls.lock()
         {
-            if m.len() >= MAX_CRLS {
-                m.clear();
-            }
-            m.insert(der.to_vec(), crl.clone());
+            m.insert(der, crl.clone(), MAX_CRLS);
         }
         Ok(crl)
     }
@@ -102,6 +169,34 @@ impl ParseMemo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_entries_answer_only_for_equal_bytes_and_stay_bounded() {
+        let mut memo: Memo<u32> = Memo::default();
+        memo.insert(b"der-a", Arc::new(1), 8);
+        memo.insert(b"der-b", Arc::new(2), 8);
+        assert_eq!(memo.get(b"der-a").as_deref(), Some(&1));
+        assert_eq!(memo.get(b"der-b").as_deref(), Some(&2));
+        // Same length, other bytes; a prefix; a longer key: none is an entry.
+        assert_eq!(memo.get(b"der-c"), None);
+        assert_eq!(memo.get(b"der-"), None);
+        assert_eq!(memo.get(b"der-aa"), None);
+        // More keys than the recent list holds: the oldest is found in the map, and
+        // the recent list never grows past its bound.
+        for k in 0..(2 * RECENT) {
+            let key = [b'k', u8::try_from(k).unwrap_or(0)];
+            memo.insert(&key, Arc::new(100), 1024);
+        }
+        assert!(memo.recent.0.len() <= RECENT);
+        assert_eq!(memo.get(b"der-a").as_deref(), Some(&1));
+        // The map is bounded too: full, it is emptied (and the recent list with it).
+        let mut small: Memo<u32> = Memo::default();
+        small.insert(b"one", Arc::new(1), 2);
+        small.insert(b"two", Arc::new(2), 2);
+        small.insert(b"three", Arc::new(3), 2);
+        assert_eq!(small.get(b"one"), None);
+        assert_eq!(small.get(b"three").as_deref(), Some(&3));
+    }
 
     #[test]
     fn only_successes_with_the_same_key_are_remembered() {

@@ -119,7 +119,9 @@ impl PathOptions {
     }
 
     fn policy_accepted(&self, oid: &str) -> bool {
-        oid == cert::OID_ANY_POLICY.to_string()
+        /// `cert::OID_ANY_POLICY` as text (checked by a test), not formatted per call.
+        const ANY_POLICY: &str = "2.5.29.32.0";
+        oid == ANY_POLICY
             || self
                 .accepted_policies
                 .iter()
@@ -566,7 +568,7 @@ fn leaf_usage(c: &Certificate, purpose: Purpose, ku: &[&str]) -> (bool, String) 
 }
 
 fn policy_check(c: &Certificate, is_leaf: bool, opts: &PathOptions) -> (Verdict, String) {
-    let Some((critical, policies)) = &c.policies else {
+    let Some((critical, _)) = &c.policies else {
         return if is_leaf && opts.require_policy {
             (
                 Verdict::Invalid,
@@ -576,7 +578,8 @@ fn policy_check(c: &Certificate, is_leaf: bool, opts: &PathOptions) -> (Verdict,
             (Verdict::Valid, "no certificatePolicies".to_owned())
         };
     };
-    let names: Vec<String> = policies.iter().map(ToString::to_string).collect();
+    // The same texts as `policies`, formatted once per certificate.
+    let names = c.policy_texts();
     let accepted: Vec<&String> = names.iter().filter(|p| opts.policy_accepted(p)).collect();
     let crit = if *critical {
         "critical"
@@ -784,5 +787,17 @@ fn build<'a>(
         chain,
         signatures,
         anchored,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_policy_text_is_the_oid() {
+        let opts = PathOptions::at(jiff::Timestamp::UNIX_EPOCH);
+        assert!(opts.policy_accepted(&cert::OID_ANY_POLICY.to_string()));
+        assert!(!opts.policy_accepted("2.5.29.32.1"));
     }
 }

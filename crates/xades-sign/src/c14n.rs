@@ -5,6 +5,8 @@
 //! document, or an element with all its descendants (a bare-name `#id` XPointer), which
 //! excludes comments.
 
+use std::borrow::Cow;
+
 use roxmltree::{Node, NodeType};
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -51,7 +53,7 @@ impl C14nMethod {
 /// Canonicalizes the subtree rooted at `element` (the element, its attributes and all its
 /// descendants except comments) into `out`.
 pub fn canonicalize_subtree(element: Node<'_, '_>, method: &C14nMethod, out: &mut Vec<u8>) {
-    let mut rendered: Vec<(String, String)> = Vec::new();
+    let mut rendered: Vec<(&str, &str)> = Vec::new();
     let mut writer = Writer {
         method,
         out,
@@ -112,12 +114,12 @@ fn in_scope<'a>(node: Node<'a, '_>) -> Vec<(&'a str, &'a str)> {
         .collect()
 }
 
-fn lookup<'v>(rendered: &'v [(String, String)], prefix: &str) -> Option<&'v str> {
+fn lookup<'v>(rendered: &[(&str, &'v str)], prefix: &str) -> Option<&'v str> {
     rendered
         .iter()
         .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, u)| u.as_str())
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, u)| *u)
 }
 
 impl Writer<'_, '_> {
@@ -159,11 +161,13 @@ impl Writer<'_, '_> {
     /// Writes `node` and its content. `rendered` is the stack of namespace bindings
     /// output by ancestors in the node-set; `parent_scope` the parent's in-scope bindings
     /// when the parent is in the node-set (inclusive c14n compares against it).
-    fn element(
+    ///
+    /// The bindings borrow the document's text (`'d`), not copies of it.
+    fn element<'d>(
         &mut self,
-        node: Node<'_, '_>,
-        rendered: &mut Vec<(String, String)>,
-        parent_scope: Option<&[(&str, &str)]>,
+        node: Node<'d, '_>,
+        rendered: &mut Vec<(&'d str, &'d str)>,
+        parent_scope: Option<&[(&'d str, &'d str)]>,
     ) {
         let qname = element_qname(node);
         let scope = in_scope(node);
@@ -200,8 +204,10 @@ impl Writer<'_, '_> {
                 }
                 for p in inclusive_prefixes {
                     let p = if p == "#default" { "" } else { p.as_str() };
-                    if scope.iter().any(|(sp, _)| *sp == p) {
-                        used.push(p);
+                    // The scope's copy of the prefix (equal text, but borrowed from the
+                    // document like every other binding).
+                    if let Some(&(sp, _)) = scope.iter().find(|(sp, _)| *sp == p) {
+                        used.push(sp);
                     }
                 }
                 for prefix in used {
@@ -222,18 +228,19 @@ impl Writer<'_, '_> {
         }
         decls.sort_by(|a, b| a.0.cmp(b.0));
         for &(p, u) in &decls {
-            rendered.push((p.to_owned(), u.to_owned()));
+            rendered.push((p, u));
         }
 
-        // Attributes, sorted by namespace URI then local name; unqualified first.
-        let mut attrs: Vec<(&str, &str, &str, String)> = node
+        // Attributes, sorted by namespace URI then local name; unqualified first. An
+        // unprefixed name (most of them) is borrowed, not copied.
+        let mut attrs: Vec<(&str, &str, &str, Cow<'_, str>)> = node
             .attributes()
             .map(|a| {
                 let prefix = attr_prefix(node, &a);
                 let qname = if prefix.is_empty() {
-                    a.name().to_owned()
+                    Cow::Borrowed(a.name())
                 } else {
-                    format!("{prefix}:{}", a.name())
+                    Cow::Owned(format!("{prefix}:{}", a.name()))
                 };
                 (a.namespace().unwrap_or(""), a.name(), a.value(), qname)
             })
@@ -245,7 +252,12 @@ impl Writer<'_, '_> {
                     if a.namespace() == Some(XML_NS)
                         && !attrs.iter().any(|x| x.0 == XML_NS && x.1 == a.name())
                     {
-                        attrs.push((XML_NS, a.name(), a.value(), format!("xml:{}", a.name())));
+                        attrs.push((
+                            XML_NS,
+                            a.name(),
+                            a.value(),
+                            Cow::Owned(format!("xml:{}", a.name())),
+                        ));
                     }
                 }
             }

@@ -9,12 +9,47 @@ use der::{
 use hpki_cert::TrustStore;
 use x509_cert::Certificate;
 
-const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-const ID_CT_TSTINFO: &str = "1.2.840.113549.1.9.16.1.4";
-const ID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
-const ID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
-const ID_KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
-const ID_CE_EXT_KEY_USAGE: &str = "2.5.29.37";
+const fn oid(dotted: &str) -> ObjectIdentifier {
+    // Evaluated at compile time for the constants below: a bad literal does not build.
+    ObjectIdentifier::new_unwrap(dotted)
+}
+
+const ID_SIGNED_DATA: ObjectIdentifier = oid("1.2.840.113549.1.7.2");
+const ID_CT_TSTINFO: ObjectIdentifier = oid("1.2.840.113549.1.9.16.1.4");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = oid("1.2.840.113549.1.9.4");
+const ID_CONTENT_TYPE: ObjectIdentifier = oid("1.2.840.113549.1.9.3");
+const ID_KP_TIME_STAMPING: ObjectIdentifier = oid("1.3.6.1.5.5.7.3.8");
+const ID_CE_EXT_KEY_USAGE: ObjectIdentifier = oid("2.5.29.37");
+const RSA_ENCRYPTION: ObjectIdentifier = oid("1.2.840.113549.1.1.1");
+/// The OIDs of `DigestAlgorithm::{Sha256, Sha384, Sha512}.oid()` (checked by a test).
+const DIGESTS: [(ObjectIdentifier, DigestAlgorithm); 3] = [
+    (oid("2.16.840.1.101.3.4.2.1"), DigestAlgorithm::Sha256),
+    (oid("2.16.840.1.101.3.4.2.2"), DigestAlgorithm::Sha384),
+    (oid("2.16.840.1.101.3.4.2.3"), DigestAlgorithm::Sha512),
+];
+
+/// Whether `oid` is `want`, with the answer the dotted texts would give
+/// (`oid.to_string() == want.to_string()`), without formatting either: a `String` per
+/// attribute and algorithm was a measurable part of each token check.
+///
+/// The constants are minimally encoded, and a minimal encoding is the only one of its
+/// arcs, so for a minimally encoded `oid` the bytes decide; `const-oid` also accepts
+/// arcs padded with `0x80` bytes, and those are compared arc by arc.
+fn oid_is(oid: &ObjectIdentifier, want: &ObjectIdentifier) -> bool {
+    oid == want || (!minimally_encoded(oid.as_bytes()) && oid.arcs().eq(want.arcs()))
+}
+
+/// Whether no arc of a BER OID starts with a `0x80` (padding) byte.
+fn minimally_encoded(ber: &[u8]) -> bool {
+    let mut arc_start = true;
+    for &b in ber {
+        if arc_start && b == 0x80 {
+            return false;
+        }
+        arc_start = b & 0x80 == 0;
+    }
+    true
+}
 
 /// A time-stamp token whose CMS signature has been verified with the certificate it
 /// names. Whether that certificate is trusted is a separate question (path validation).
@@ -32,14 +67,11 @@ pub(crate) struct TimeStamp {
     pub certs: Vec<Vec<u8>>,
 }
 
-fn digest_alg_from_oid(oid: &str) -> Option<DigestAlgorithm> {
-    [
-        DigestAlgorithm::Sha256,
-        DigestAlgorithm::Sha384,
-        DigestAlgorithm::Sha512,
-    ]
-    .into_iter()
-    .find(|a| a.oid() == oid)
+fn digest_alg_from_oid(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
+    DIGESTS
+        .iter()
+        .find(|(want, _)| oid_is(oid, want))
+        .map(|(_, alg)| *alg)
 }
 
 /// The parts of a CMS SignedData a time-stamp token check needs, with the
@@ -122,11 +154,11 @@ fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
 pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeStamp, String> {
     let (content_type, content) =
         content_info(der_bytes).map_err(|e| format!("token is not CMS: {e}"))?;
-    if content_type.to_string() != ID_SIGNED_DATA {
+    if !oid_is(&content_type, &ID_SIGNED_DATA) {
         return Err("token is not CMS SignedData".into());
     }
     let sd = signed_data_parts(content).map_err(|e| format!("token SignedData: {e}"))?;
-    if sd.encap_content_info.econtent_type.to_string() != ID_CT_TSTINFO {
+    if !oid_is(&sd.encap_content_info.econtent_type, &ID_CT_TSTINFO) {
         return Err("token content is not a TSTInfo".into());
     }
     let econtent = sd
@@ -156,10 +188,9 @@ pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeS
             break;
         }
     }
-    let (tsa_der, tsa_cert) = tsa.ok_or("the TSA certificate is not in the token")?;
-    let tsa_cert = tsa_cert.x509();
+    let (tsa_der, tsa_parsed) = tsa.ok_or("the TSA certificate is not in the token")?;
 
-    let digest_alg = digest_alg_from_oid(&si.digest_alg.oid.to_string())
+    let digest_alg = digest_alg_from_oid(&si.digest_alg.oid)
         .ok_or_else(|| format!("unsupported token digest {}", si.digest_alg.oid))?;
     let content_digest = digest_alg.hash(&tst_der);
     let attrs = si
@@ -169,16 +200,15 @@ pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeS
     let mut message_digest = None;
     let mut content_type_ok = false;
     for attr in attrs.iter() {
-        let oid = attr.oid.to_string();
         let value = attr.values.iter().next();
-        if oid == ID_MESSAGE_DIGEST {
+        if oid_is(&attr.oid, &ID_MESSAGE_DIGEST) {
             message_digest = value
                 .and_then(|v| v.decode_as::<OctetString>().ok())
                 .map(|o| o.as_bytes().to_vec());
-        } else if oid == ID_CONTENT_TYPE {
+        } else if oid_is(&attr.oid, &ID_CONTENT_TYPE) {
             content_type_ok = value
                 .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
-                .is_some_and(|o| o.to_string() == ID_CT_TSTINFO);
+                .is_some_and(|o| oid_is(&o, &ID_CT_TSTINFO));
         }
     }
     if message_digest.as_deref() != Some(content_digest.as_slice()) {
@@ -192,13 +222,10 @@ pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeS
     let signed = attrs
         .to_der()
         .map_err(|e| format!("token signed attributes: {e}"))?;
-    let spki = tsa_cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|e| format!("TSA key: {e}"))?;
-    let sig_oid = si.signature_algorithm.oid.to_string();
-    let sig_oid = if sig_oid == "1.2.840.113549.1.1.1" {
+    // The SubjectPublicKeyInfo DER that hpki-cert encoded once when it parsed the
+    // certificate (the same encoding, not redone per token).
+    let spki = tsa_parsed.spki_der();
+    let sig_oid = if oid_is(&si.signature_algorithm.oid, &RSA_ENCRYPTION) {
         // rsaEncryption: the hash is named by digestAlgorithm.
         match digest_alg {
             DigestAlgorithm::Sha384 => hpki_cert::SHA384_WITH_RSA,
@@ -207,17 +234,18 @@ pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeS
         }
         .to_owned()
     } else {
-        sig_oid
+        si.signature_algorithm.oid.to_string()
     };
-    hpki_cert::verify_signed_data(&spki, &sig_oid, &signed, si.signature.as_bytes())
+    hpki_cert::verify_signed_data(spki, &sig_oid, &signed, si.signature.as_bytes())
         .map_err(|e| format!("token signature does not verify with the TSA certificate: {e}"))?;
 
+    let tsa_cert = tsa_der.clone();
     Ok(TimeStamp {
         gen_time,
         imprint_alg,
         imprint,
-        tsa_cert: tsa_der.clone(),
-        certs: sd.certificates.clone(),
+        tsa_cert,
+        certs: sd.certificates,
     })
 }
 
@@ -264,8 +292,8 @@ fn parse_tst_info(der_bytes: &[u8]) -> Result<TstFields, String> {
         });
     let (policy, alg, imprint, gen_time) = parsed.map_err(|e| format!("TSTInfo: {e}"))?;
     let gen_time = parse_generalized_time(&gen_time)?;
-    let imprint_alg = digest_alg_from_oid(&alg.to_string())
-        .ok_or_else(|| format!("unsupported imprint algorithm {alg}"))?;
+    let imprint_alg =
+        digest_alg_from_oid(&alg).ok_or_else(|| format!("unsupported imprint algorithm {alg}"))?;
     let _ = policy;
     Ok((imprint_alg, imprint, gen_time))
 }
@@ -278,7 +306,7 @@ pub(crate) fn check_tsa_eku(cert: &Certificate) -> Result<(), String> {
         .extensions()
         .and_then(|exts| {
             exts.iter()
-                .find(|e| e.extn_id.to_string() == ID_CE_EXT_KEY_USAGE)
+                .find(|e| oid_is(&e.extn_id, &ID_CE_EXT_KEY_USAGE))
         })
         .ok_or("TSA certificate has no extendedKeyUsage")?;
     if !ext.critical {
@@ -286,7 +314,7 @@ pub(crate) fn check_tsa_eku(cert: &Certificate) -> Result<(), String> {
     }
     let eku = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
         .map_err(|e| format!("TSA extendedKeyUsage: {e}"))?;
-    if eku.0.len() != 1 || eku.0.iter().all(|o| o.to_string() != ID_KP_TIME_STAMPING) {
+    if eku.0.len() != 1 || eku.0.iter().all(|o| !oid_is(o, &ID_KP_TIME_STAMPING)) {
         return Err("TSA certificate's extendedKeyUsage is not exactly timeStamping".into());
     }
     Ok(())
@@ -325,4 +353,42 @@ fn parse_generalized_time(value: &[u8]) -> Result<jiff::Timestamp, String> {
     dt.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
         .map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_oids_are_those_of_cert_signer() {
+        for (oid, alg) in DIGESTS {
+            assert_eq!(oid.to_string(), alg.oid());
+            assert_eq!(digest_alg_from_oid(&oid), Some(alg));
+        }
+    }
+
+    /// `oid_is` answers as comparing the dotted texts did, padded encodings included.
+    #[test]
+    fn oid_comparison_agrees_with_the_dotted_text() {
+        let padded = ObjectIdentifier::from_bytes(&[0x55, 0x80, 0x1d, 0x25]).unwrap();
+        let other = ObjectIdentifier::from_bytes(&[0x55, 0x80, 0x1d, 0x26]).unwrap();
+        for candidate in [
+            ID_CE_EXT_KEY_USAGE,
+            ID_KP_TIME_STAMPING,
+            RSA_ENCRYPTION,
+            padded,
+            other,
+        ] {
+            for want in [ID_CE_EXT_KEY_USAGE, ID_KP_TIME_STAMPING, RSA_ENCRYPTION] {
+                assert_eq!(
+                    oid_is(&candidate, &want),
+                    candidate.to_string() == want.to_string(),
+                    "{candidate} {want}"
+                );
+            }
+        }
+        assert!(oid_is(&padded, &ID_CE_EXT_KEY_USAGE));
+        assert!(minimally_encoded(ID_CE_EXT_KEY_USAGE.as_bytes()));
+        assert!(!minimally_encoded(padded.as_bytes()));
+    }
 }

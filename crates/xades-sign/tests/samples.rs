@@ -330,3 +330,43 @@ fn mutated_samples_never_panic() {
         assert_eq!(v.verify(&doc).status, Status::Invalid);
     }
 }
+
+/// A verifier kept for a batch remembers the certificates and CRLs it decoded and
+/// parsed; a document whose certificate or CRL differs by one base64 character gets
+/// exactly the report a fresh verifier gives it (never a remembered success), and the
+/// original still verifies afterwards.
+#[test]
+fn a_kept_verifier_reports_tampered_certificates_and_crls_afresh() {
+    let original = prescription_text();
+    let kept = verifier();
+    assert_eq!(kept.verify(original.as_bytes()).status, Status::Valid);
+    let mut tampered_any = 0;
+    for tag in [
+        "<xs:X509Certificate>",
+        "<xa:EncapsulatedX509Certificate>",
+        "<xa:EncapsulatedCRLValue>",
+    ] {
+        for (start, _) in original.match_indices(tag) {
+            // A character in the middle of the base64 body, swapped for another
+            // base64 character.
+            let body = start + tag.len();
+            let end = body + original[body..].find('<').unwrap();
+            let mut pos = (body + end) / 2;
+            while !original.as_bytes()[pos].is_ascii_alphanumeric() {
+                pos += 1;
+            }
+            let mut doc = original.clone().into_bytes();
+            doc[pos] = if doc[pos] == b'A' { b'B' } else { b'A' };
+            let from_kept = kept.verify(&doc);
+            let from_fresh = verifier().verify(&doc);
+            assert_eq!(from_kept, from_fresh, "{tag} at {pos}");
+            if tag == "<xs:X509Certificate>" {
+                // The signer's certificate no longer matches SigningCertificateV2.
+                assert_eq!(from_kept.status, Status::Invalid);
+            }
+            tampered_any += 1;
+        }
+    }
+    assert_eq!(tampered_any, 8);
+    assert_eq!(kept.verify(original.as_bytes()).status, Status::Valid);
+}
