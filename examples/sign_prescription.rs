@@ -88,7 +88,7 @@ fn run() -> Result<ExitCode> {
             let mut signer = HpkiSigner::new(hpki, Pin::new(VIRTUAL_CARD_PIN)?)?;
             let signed = sign_prescription(&prescription, &mut signer, &opts)?;
             if let Some(dir) = trust_out {
-                write_trust(&dir, &HpkiTestCertificates::generate(holder)?)?;
+                HpkiTestCertificates::generate(holder)?.write_anchors(&dir)?;
             }
             signed
         }
@@ -105,23 +105,6 @@ fn run() -> Result<ExitCode> {
     std::fs::write(&out, signed)?;
     eprintln!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_trust(dir: &std::path::Path, pki: &HpkiTestCertificates) -> Result<()> {
-    use base64::Engine as _;
-    std::fs::create_dir_all(dir)?;
-    for (name, der) in [("hpki-root", &pki.root), ("hpki-sign-ca", &pki.signing_ca)] {
-        std::fs::write(dir.join(format!("{name}.der")), der)?;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-        for line in b64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(line)?);
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
-        std::fs::write(dir.join(format!("{name}.pem")), pem)?;
-    }
-    Ok(())
 }
 
 #[cfg(feature = "pcsc")]

@@ -48,13 +48,13 @@ printf 'SJ1\n1,1,8000010,99,テスト病院\n5,0000000000000001,ﾃｽﾄ,医者
 "$EX/verify_prescription" --trust "$TMP/trust" --at 2025-01-01T00:00:00Z "$TMP/rx.xml" >/dev/null \
   || fail "verify_prescription rejects its own signature"
 xmlsec1 --verify --id-attr:id PrescriptionDocument --id-attr:Id SignedProperties --id-attr:Id KeyInfo \
-  --trusted-pem "$TMP/trust/hpki-root.pem" --untrusted-pem "$TMP/trust/hpki-sign-ca.pem" \
+  --trusted-pem "$TMP/trust/hpki-test-root.pem" --untrusted-pem "$TMP/trust/hpki-test-sign-ca.pem" \
   --enabled-reference-uris same-doc --verification-time 2025-01-01+00:00:00 "$TMP/rx.xml" >"$TMP/xmlsec.log" 2>&1 \
   || { cat "$TMP/xmlsec.log" >&2; fail "xmlsec1 rejects a medsign signature"; }
 grep -q "SignedInfo References (ok/all): 3/3" "$TMP/xmlsec.log" || fail "xmlsec1 did not check 3 references"
 sed 's/U0ox/U0oy/' "$TMP/rx.xml" > "$TMP/rx-tampered.xml"
 if xmlsec1 --verify --id-attr:id PrescriptionDocument --id-attr:Id SignedProperties --id-attr:Id KeyInfo \
-  --trusted-pem "$TMP/trust/hpki-root.pem" --untrusted-pem "$TMP/trust/hpki-sign-ca.pem" \
+  --trusted-pem "$TMP/trust/hpki-test-root.pem" --untrusted-pem "$TMP/trust/hpki-test-sign-ca.pem" \
   --enabled-reference-uris same-doc --verification-time 2025-01-01+00:00:00 "$TMP/rx-tampered.xml" >/dev/null 2>&1; then
   fail "xmlsec1 accepts a tampered document (the check above proves nothing)"
 fi
@@ -165,7 +165,7 @@ if __name__ == "__main__":
 PY
 PY="$VENV/bin/python $TMP/peer.py"
 
-cat "$TMP/trust/hpki-root.pem" "$TMP/trust/hpki-sign-ca.pem" > "$TMP/test-cas.pem"
+cat "$TMP/trust/hpki-test-root.pem" "$TMP/trust/hpki-test-sign-ca.pem" > "$TMP/test-cas.pem"
 $PY verify "$TMP/rx.xml" "$TMP/test-cas.pem" || fail "signxml's XAdESVerifier rejects a medsign signature"
 echo "40-xades: signxml XAdES-verifies a medsign-signed prescription"
 

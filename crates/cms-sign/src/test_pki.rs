@@ -37,8 +37,8 @@ pub fn root_der() -> Vec<u8> {
 }
 
 /// The test root CA as PEM.
-pub fn root_pem() -> String {
-    pem("CERTIFICATE", ROOT)
+pub fn root_pem() -> Result<String, Error> {
+    certificate_pem(ROOT)
 }
 
 /// The test physician ("Test Physician", keyUsage nonRepudiation, 2025–2035) as a
@@ -73,23 +73,12 @@ pub fn tsa_der() -> Vec<u8> {
 pub fn write_anchors(dir: &Path) -> Result<PathBuf, Error> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("medsign-cms-test-root.pem");
-    std::fs::write(&path, root_pem())?;
+    std::fs::write(&path, root_pem()?)?;
     Ok(path)
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    let mut rest = b64.as_str();
-    while !rest.is_empty() {
-        let (line, tail) = rest.split_at(rest.len().min(64));
-        out.push_str(line);
-        out.push('\n');
-        rest = tail;
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+fn certificate_pem(der: &[u8]) -> Result<String, Error> {
+    hpki_cert::certificate_pem(der).map_err(|e| Error::Io(std::io::Error::other(e)))
 }
 
 /// Adds a time-stamp token to signer `index` WITHOUT checking it, to build the
@@ -121,7 +110,7 @@ impl LoopbackTsa {
             .into());
         }
         let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("tsa.pem"), pem("CERTIFICATE", TSA))?;
+        std::fs::write(dir.path().join("tsa.pem"), certificate_pem(TSA)?)?;
         std::fs::write(dir.path().join("tsa-key.pem"), TSA_KEY)?;
         std::fs::write(dir.path().join("serial"), "01\n")?;
         let d = dir.path().display();

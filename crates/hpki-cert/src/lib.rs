@@ -26,7 +26,7 @@ pub use crate::{
         PathCheck, PathOptions, PathReport, Purpose, Verdict, validate_certificate_path,
         validate_path,
     },
-    trust::TrustStore,
+    trust::{TrustStore, certificate_pem},
     verify::{
         ECDSA_WITH_SHA256, SHA1_WITH_RSA, SHA256_WITH_RSA, SHA384_WITH_RSA, SHA512_WITH_RSA,
         verify_rsa_pkcs1, verify_rsa_pkcs1_message, verify_signed_data,

@@ -81,41 +81,55 @@ impl TrustStore {
         Ok(())
     }
 
-    /// Loads every `*.der`, `*.cer`, `*.crt` and `*.pem` file of a directory as
-    /// anchors (DER or PEM, judged by content). Other files are ignored.
-    pub fn from_dir(path: &Path) -> Result<Self, Error> {
-        let io = |source| Error::Io {
-            path: path.to_owned(),
-            source,
+    /// Adds the anchors of one file's content: every `CERTIFICATE` block when it is PEM,
+    /// else one DER certificate (judged by content, not by the file name).
+    pub fn add_anchor_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+            let text = core::str::from_utf8(bytes).map_err(|e| Error::Pem(e.to_string()))?;
+            self.add_anchor_pem(text)
+        } else {
+            self.add_anchor_der(bytes)
+        }
+    }
+
+    /// Adds the anchors of `path`: a certificate file (DER or PEM), or a directory whose
+    /// `*.der`, `*.cer`, `*.crt` and `*.pem` files are loaded in name order (other files
+    /// are ignored).
+    pub fn add_anchors_from(&mut self, path: &Path) -> Result<(), Error> {
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Io { path, source }
         };
+        if !path.is_dir() {
+            let bytes = std::fs::read(path).map_err(io(path))?;
+            return self.add_anchor_bytes(&bytes);
+        }
         let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(io)?
+            .map_err(io(path))?
             .collect::<Result<Vec<_>, _>>()
-            .map_err(io)?
+            .map_err(io(path))?
             .into_iter()
             .map(|e| e.path())
             .collect();
         entries.sort();
-        let mut store = Self::new();
         for file in entries {
             let ext = file
                 .extension()
                 .and_then(|e| e.to_str())
                 .map(str::to_ascii_lowercase);
-            if !matches!(ext.as_deref(), Some("der" | "cer" | "crt" | "pem")) {
-                continue;
-            }
-            let bytes = std::fs::read(&file).map_err(|source| Error::Io {
-                path: file.clone(),
-                source,
-            })?;
-            if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-                let text = String::from_utf8(bytes).map_err(|e| Error::Pem(e.to_string()))?;
-                store.add_anchor_pem(&text)?;
-            } else {
-                store.add_anchor_der(&bytes)?;
+            if matches!(ext.as_deref(), Some("der" | "cer" | "crt" | "pem")) {
+                let bytes = std::fs::read(&file).map_err(io(&file))?;
+                self.add_anchor_bytes(&bytes)?;
             }
         }
+        Ok(())
+    }
+
+    /// Loads every `*.der`, `*.cer`, `*.crt` and `*.pem` file of a directory as
+    /// anchors (DER or PEM, judged by content). Other files are ignored.
+    pub fn from_dir(path: &Path) -> Result<Self, Error> {
+        let mut store = Self::new();
+        store.add_anchors_from(path)?;
         Ok(store)
     }
 
@@ -153,6 +167,13 @@ impl TrustStore {
     pub(crate) fn is_anchor(&self, cert: &Certificate) -> bool {
         self.anchors.iter().any(|a| a.der == cert.der)
     }
+}
+
+/// A certificate's DER as a PEM `CERTIFICATE` block (RFC 7468: base64 in lines of 64,
+/// LF line ends), as the trust-anchor loaders read it back.
+pub fn certificate_pem(der: &[u8]) -> Result<String, Error> {
+    der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der)
+        .map_err(|e| Error::Pem(e.to_string()))
 }
 
 /// The DER of every `CERTIFICATE` block of a PEM text.
@@ -223,6 +244,23 @@ mod tests {
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let store = TrustStore::from_dir(dir.path()).unwrap();
         assert_eq!(store.anchors().count(), 2);
+    }
+
+    #[test]
+    fn certificate_pem_reads_back_from_a_file() -> Result<(), Box<dyn std::error::Error>> {
+        let pem = certificate_pem(MEDIS_SIGN_CA2)?;
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"), "{pem}");
+        assert!(pem.ends_with("\n-----END CERTIFICATE-----\n"), "{pem}");
+        assert!(pem.lines().all(|l| l.len() <= 64), "{pem}");
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("ca.pem");
+        std::fs::write(&file, &pem)?;
+        let mut store = TrustStore::new();
+        store.add_anchors_from(&file)?;
+        store.add_anchor_bytes(MHLW_ROOT_V2)?;
+        let ders: Vec<&[u8]> = store.anchors().map(|a| a.der.as_slice()).collect();
+        assert_eq!(ders, [MEDIS_SIGN_CA2, MHLW_ROOT_V2]);
+        Ok(())
     }
 
     #[test]

@@ -85,6 +85,22 @@ impl HpkiTestCertificates {
     pub fn generate(holder: HpkiHolder) -> Result<Self, HpkiTestCardError> {
         keys(holder).map(|(certs, _, _)| certs)
     }
+
+    /// Writes what a verifier of this card's signatures trusts, as DER and PEM, into
+    /// `dir` (created when missing): `hpki-test-root.{der,pem}` (the anchor) and
+    /// `hpki-test-sign-ca.{der,pem}` (the signing CA). Test material only.
+    pub fn write_anchors(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        for (name, der) in [
+            ("hpki-test-root", &self.root),
+            ("hpki-test-sign-ca", &self.signing_ca),
+        ] {
+            std::fs::write(dir.join(format!("{name}.der")), der)?;
+            let pem = hpki_cert::certificate_pem(der).map_err(std::io::Error::other)?;
+            std::fs::write(dir.join(format!("{name}.pem")), pem)?;
+        }
+        Ok(())
+    }
 }
 
 impl VirtualHpkiCard {

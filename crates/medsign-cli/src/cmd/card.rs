@@ -387,20 +387,6 @@ struct CardCert {
     der: Vec<u8>,
 }
 
-fn pem(der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    let mut rest = b64.as_str();
-    while !rest.is_empty() {
-        let (line, tail) = rest.split_at(rest.len().min(64));
-        out.push_str(line);
-        out.push('\n');
-        rest = tail;
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
-}
-
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
 }
@@ -525,7 +511,9 @@ fn certs(args: &CertsArgs) -> CliResult {
                 let der_path = dir.join(format!("{}.der", c.id));
                 let pem_path = dir.join(format!("{}.pem", c.id));
                 write_file(&der_path, &c.der)?;
-                write_file(&pem_path, pem(&c.der).as_bytes())?;
+                let pem = hpki_cert::certificate_pem(&c.der)
+                    .map_err(|e| CliError::input(e.to_string()))?;
+                write_file(&pem_path, pem.as_bytes())?;
                 Some((der_path, pem_path))
             }
             None => None,

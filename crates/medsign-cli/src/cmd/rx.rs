@@ -129,27 +129,13 @@ pub fn run(cmd: RxCmd) -> CliResult {
 fn load_trust(paths: &[PathBuf]) -> Result<TrustStore, CliError> {
     let mut store = TrustStore::new();
     for path in paths {
-        let fail = |e: &dyn std::fmt::Display| {
+        store.add_anchors_from(path).map_err(|e| {
             CliError::input(tf!(
                 "cannot load trust anchors from {}: {e}",
                 "{} からトラストアンカーを読めません: {e}",
                 path.display()
             ))
-        };
-        if path.is_dir() {
-            let dir = TrustStore::from_dir(path).map_err(|e| fail(&e))?;
-            for cert in dir.anchors() {
-                store.add_anchor(cert.clone());
-            }
-        } else {
-            let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
-            if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-                let text = String::from_utf8(bytes).map_err(|e| fail(&e))?;
-                store.add_anchor_pem(&text).map_err(|e| fail(&e))?;
-            } else {
-                store.add_anchor_der(&bytes).map_err(|e| fail(&e))?;
-            }
-        }
+        })?;
     }
     if store.anchors().next().is_none() {
         return Err(CliError::input(t(
@@ -450,30 +436,7 @@ fn write_trust_out(common: &CommonSignArgs) -> Result<(), CliError> {
     };
     let pki = card_sim::HpkiTestCertificates::generate(holder)
         .map_err(|e| CliError::card(e.to_string()))?;
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
-    for (name, der) in [
-        ("hpki-test-root", &pki.root),
-        ("hpki-test-sign-ca", &pki.signing_ca),
-    ] {
-        let path = dir.join(format!("{name}.der"));
-        std::fs::write(&path, der).map_err(|e| io_error(&path, &e))?;
-        let pem = der_to_pem(der);
-        let path = dir.join(format!("{name}.pem"));
-        std::fs::write(&path, pem).map_err(|e| io_error(&path, &e))?;
-    }
-    Ok(())
-}
-
-fn der_to_pem(der: &[u8]) -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(chunk));
-        pem.push('\n');
-    }
-    pem.push_str("-----END CERTIFICATE-----\n");
-    pem
+    pki.write_anchors(dir).map_err(|e| io_error(dir, &e))
 }
 
 fn sign(args: SignArgs) -> CliResult {
@@ -485,12 +448,9 @@ fn sign(args: SignArgs) -> CliResult {
     if let Some(path) = &args.additional {
         prescription = prescription.with_additional_information(read_text(path)?);
     }
-    write_trust_out(&args.common)?;
-    let mut signer = open_hpki_signer(&args.common.card, &args.common.pin)?;
-    let signed = xades_sign::sign_prescription(&prescription, &mut signer, &opts)
-        .map_err(|e| crate::signfail::sign_error(&e))?;
-    write_output(args.out.as_deref(), &signed)?;
-    Ok(Exit::Ok)
+    sign_with_card(&args.common, args.out.as_deref(), |signer| {
+        xades_sign::sign_prescription(&prescription, signer, &opts)
+    })
 }
 
 fn sign_dispensing(args: SignDispensingArgs) -> CliResult {
@@ -501,10 +461,20 @@ fn sign_dispensing(args: SignDispensingArgs) -> CliResult {
     if let Some(path) = &args.additional {
         dispensing = dispensing.with_additional_information(read_text(path)?);
     }
-    write_trust_out(&args.common)?;
-    let mut signer = open_hpki_signer(&args.common.card, &args.common.pin)?;
-    let signed = xades_sign::sign_dispensing(&dispensing, &mut signer, &opts)
-        .map_err(|e| crate::signfail::sign_error(&e))?;
-    write_output(args.out.as_deref(), &signed)?;
+    sign_with_card(&args.common, args.out.as_deref(), |signer| {
+        xades_sign::sign_dispensing(&dispensing, signer, &opts)
+    })
+}
+
+/// The steps `rx sign` and `rx sign-dispensing` share around building the document:
+/// the `--trust-out` anchors, the card's signer (PIN asked once), `sign`, the output.
+fn sign_with_card<S>(common: &CommonSignArgs, out: Option<&Path>, sign: S) -> CliResult
+where
+    S: FnOnce(&mut dyn cert_signer::CertSigner) -> Result<Vec<u8>, xades_sign::Error>,
+{
+    write_trust_out(common)?;
+    let mut signer = open_hpki_signer(&common.card, &common.pin)?;
+    let signed = sign(signer.as_mut()).map_err(|e| crate::signfail::sign_error(&e))?;
+    write_output(out, &signed)?;
     Ok(Exit::Ok)
 }
