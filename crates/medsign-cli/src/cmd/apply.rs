@@ -252,16 +252,8 @@ fn qualification_name(q: Qualification) -> &'static str {
 
 fn validate(args: ValidateArgs) -> CliResult {
     let rules = args.rules.load()?;
-    let application = match &args.form {
-        Some(path) => form::load(path)?,
-        None => {
-            let a = form::prompt(&rules, None, None, true)?;
-            if let Some(path) = &args.save {
-                form::save(path, &a)?;
-            }
-            a
-        }
-    };
+    let application =
+        form::load_or_prompt(args.form.as_deref(), args.save.as_deref(), &rules, true)?;
     let report = authority_forms::validate(&application, &rules);
     let exit = if report.valid {
         Exit::Ok
@@ -536,16 +528,8 @@ fn precheck(application: &Application, rules: &RuleSet) -> Result<(), CliError> 
 
 fn submit(mut args: SubmitArgs) -> CliResult {
     let rules = args.rules.load()?;
-    let application = match &args.form {
-        Some(path) => form::load(path)?,
-        None => {
-            let a = form::prompt(&rules, None, None, false)?;
-            if let Some(path) = &args.save {
-                form::save(path, &a)?;
-            }
-            a
-        }
-    };
+    let application =
+        form::load_or_prompt(args.form.as_deref(), args.save.as_deref(), &rules, false)?;
     precheck(&application, &rules)?;
     if !application.consents.agree_all {
         return Err(CliError::new(

@@ -201,6 +201,24 @@ pub fn further_data(a: &Application) -> FurtherData {
     }
 }
 
+/// The form in `path`, or, without one, the form asked for on the terminal ([`prompt`])
+/// and written to `save` when given.
+pub fn load_or_prompt(
+    path: Option<&Path>,
+    save: Option<&Path>,
+    rules: &RuleSet,
+    with_applicant: bool,
+) -> Result<Application, CliError> {
+    if let Some(path) = path {
+        return load(path);
+    }
+    let application = prompt(rules, None, None, with_applicant)?;
+    if let Some(to) = save {
+        self::save(to, &application)?;
+    }
+    Ok(application)
+}
+
 /// Asks for the form's fields on the terminal. `with_applicant`: also the basic four
 /// items (offline validation; `submit` reads them from the card instead).
 pub fn prompt(
