@@ -369,9 +369,9 @@ mod tests {
 
     /// `oid_is` answers as comparing the dotted texts did, padded encodings included.
     #[test]
-    fn oid_comparison_agrees_with_the_dotted_text() {
-        let padded = ObjectIdentifier::from_bytes(&[0x55, 0x80, 0x1d, 0x25]).unwrap();
-        let other = ObjectIdentifier::from_bytes(&[0x55, 0x80, 0x1d, 0x26]).unwrap();
+    fn oid_comparison_agrees_with_the_dotted_text() -> Result<(), der::oid::Error> {
+        let padded = ObjectIdentifier::from_bytes(&[0x55, 0x80, 0x1d, 0x25])?;
+        let other = ObjectIdentifier::from_bytes(&[0x55, 0x80, 0x1d, 0x26])?;
         for candidate in [
             ID_CE_EXT_KEY_USAGE,
             ID_KP_TIME_STAMPING,
@@ -390,5 +390,6 @@ mod tests {
         assert!(oid_is(&padded, &ID_CE_EXT_KEY_USAGE));
         assert!(minimally_encoded(ID_CE_EXT_KEY_USAGE.as_bytes()));
         assert!(!minimally_encoded(padded.as_bytes()));
+        Ok(())
     }
 }
