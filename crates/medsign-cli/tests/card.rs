@@ -370,6 +370,28 @@ fn openssl_verifies(cert_der: &Path, digest: &str, sig: &Path, doc: &Path) {
     );
 }
 
+/// `medsign card sign --sim CARD [--key KEY] [--digest DIGEST] --pin-stdin --in DOC
+/// --out SIG` with `pin`; returns the exit code, standard output and standard error.
+fn sign_to_file(
+    card: &str,
+    key: Option<&str>,
+    digest: Option<&str>,
+    pin: &str,
+    doc: &Path,
+    sig: &Path,
+) -> (i32, String, String) {
+    let mut args = vec!["card", "sign", "--sim", card];
+    if let Some(key) = key {
+        args.extend(["--key", key]);
+    }
+    if let Some(digest) = digest {
+        args.extend(["--digest", digest]);
+    }
+    args.extend(["--pin-stdin", "--in", doc.to_str().unwrap()]);
+    args.extend(["--out", sig.to_str().unwrap()]);
+    run(&args, &format!("{pin}\n"))
+}
+
 #[test]
 fn signatures_of_every_key_verify_with_openssl() {
     if !openssl_available() {
@@ -391,20 +413,7 @@ fn signatures_of_every_key_verify_with_openssl() {
     );
     assert_eq!(code, 0, "{err}");
     let sig = d.join("hpki.sig");
-    let (code, out, err) = run(
-        &[
-            "card",
-            "sign",
-            "--sim",
-            "hpki-physician",
-            "--pin-stdin",
-            "--in",
-            doc_s,
-            "--out",
-            sig.to_str().unwrap(),
-        ],
-        "1234\n",
-    );
+    let (code, out, err) = sign_to_file("hpki-physician", None, None, "1234", &doc, &sig);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("signed with the certificate"), "{out}");
     assert!(out.contains("Medical Doctor"), "{out}");
@@ -413,23 +422,13 @@ fn signatures_of_every_key_verify_with_openssl() {
 
     // HPKI authentication key, SHA-512.
     let sig = d.join("hpki-auth.sig");
-    let (code, _, err) = run(
-        &[
-            "card",
-            "sign",
-            "--sim",
-            "hpki-physician",
-            "--key",
-            "hpki-auth",
-            "--digest",
-            "sha512",
-            "--pin-stdin",
-            "--in",
-            doc_s,
-            "--out",
-            sig.to_str().unwrap(),
-        ],
-        "1234\n",
+    let (code, _, err) = sign_to_file(
+        "hpki-physician",
+        Some("hpki-auth"),
+        Some("sha512"),
+        "1234",
+        &doc,
+        &sig,
     );
     assert_eq!(code, 0, "{err}");
     openssl_verifies(&certs.join("hpki-authentication.der"), "sha512", &sig, &doc);
@@ -450,22 +449,7 @@ fn signatures_of_every_key_verify_with_openssl() {
     );
     assert_eq!(code, 0, "{err}");
     let sig = d.join("jpki-sign.sig");
-    let (code, _, err) = run(
-        &[
-            "card",
-            "sign",
-            "--sim",
-            "mynumber",
-            "--digest",
-            "sha384",
-            "--pin-stdin",
-            "--in",
-            doc_s,
-            "--out",
-            sig.to_str().unwrap(),
-        ],
-        "ABC123\n",
-    );
+    let (code, _, err) = sign_to_file("mynumber", None, Some("sha384"), "ABC123", &doc, &sig);
     assert_eq!(code, 0, "{err}");
     openssl_verifies(&certs.join("jpki-sign.der"), "sha384", &sig, &doc);
 
