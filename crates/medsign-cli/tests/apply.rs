@@ -11,27 +11,21 @@
 
 mod common;
 
-use common::{medsign, stderr, stdout};
+use common::{edit, example_form, medsign, stderr, stdout};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-/// Writes the complete fictitious example form into `dir`.
-fn example_form(dir: &Path) -> PathBuf {
-    let path = dir.join("form.json");
+/// `medsign apply submit --local --pin-stdin [EXTRA] FORM` with `pins` on standard input.
+fn submit_local(form: &Path, extra: &[&str], pins: &str) -> std::process::Output {
     medsign()
-        .args(["apply", "template", "--example", "--out"])
-        .arg(&path)
-        .assert()
-        .success();
-    path
-}
-
-fn edit(path: &Path, f: impl FnOnce(&mut Value)) {
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    f(&mut v);
-    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+        .args(["apply", "submit", "--local", "--pin-stdin"])
+        .args(extra)
+        .arg(form)
+        .write_stdin(pins)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -146,12 +140,7 @@ fn submit_local_runs_the_whole_procedure_and_the_authority_approves() {
     let form = example_form(dir.path());
     // The PINs in the order the procedure asks: user-authentication (login),
     // input-support (basic four items), signature password (the application).
-    let out = medsign()
-        .args(["apply", "submit", "--local", "--pin-stdin"])
-        .arg(&form)
-        .write_stdin("1234\n1234\nABC123\n")
-        .output()
-        .unwrap();
+    let out = submit_local(&form, &[], "1234\n1234\nABC123\n");
     let (text, err) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{text}{err}");
     let id = text
@@ -178,12 +167,7 @@ fn submit_local_runs_the_whole_procedure_and_the_authority_approves() {
 fn submit_local_json_reports_the_application() {
     let dir = tempfile::tempdir().unwrap();
     let form = example_form(dir.path());
-    let out = medsign()
-        .args(["apply", "submit", "--local", "--pin-stdin", "--json"])
-        .arg(&form)
-        .write_stdin("1234\n1234\nABC123\n")
-        .output()
-        .unwrap();
+    let out = submit_local(&form, &["--json"], "1234\n1234\nABC123\n");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["state"], "approved");
@@ -196,12 +180,7 @@ fn submit_local_json_reports_the_application() {
 fn a_malformed_signature_password_is_not_sent() {
     let dir = tempfile::tempdir().unwrap();
     let form = example_form(dir.path());
-    let out = medsign()
-        .args(["apply", "submit", "--local", "--pin-stdin"])
-        .arg(&form)
-        .write_stdin("1234\n1234\nabc\n")
-        .output()
-        .unwrap();
+    let out = submit_local(&form, &[], "1234\n1234\nabc\n");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(
@@ -215,12 +194,7 @@ fn a_malformed_signature_password_is_not_sent() {
 fn a_wrong_login_pin_ends_the_command_with_the_tries_left() {
     let dir = tempfile::tempdir().unwrap();
     let form = example_form(dir.path());
-    let out = medsign()
-        .args(["apply", "submit", "--local", "--pin-stdin"])
-        .arg(&form)
-        .write_stdin("9999\n1234\nABC123\n")
-        .output()
-        .unwrap();
+    let out = submit_local(&form, &[], "9999\n1234\nABC123\n");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(err.contains("2 tries left"), "{err}");
@@ -231,12 +205,7 @@ fn an_invalid_form_is_refused_before_any_pin_is_asked() {
     let dir = tempfile::tempdir().unwrap();
     let form = example_form(dir.path());
     edit(&form, |v| v["workplace"]["phone"] = "12".into());
-    let out = medsign()
-        .args(["apply", "submit", "--local", "--pin-stdin"])
-        .arg(&form)
-        .write_stdin("")
-        .output()
-        .unwrap();
+    let out = submit_local(&form, &[], "");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("workplace.phone [phone_format]"), "{err}");

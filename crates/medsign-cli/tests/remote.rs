@@ -210,28 +210,34 @@ fn an_unreachable_platform_is_a_service_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach"));
 }
 
+/// The example form, with its e-mail marked as not registered in the sim's account
+/// (the sim then confirms it with a code).
+fn code_flow_form(dir: &Path) -> PathBuf {
+    let form = common::example_form(dir);
+    common::edit(&form, |v| v["email"]["registered"] = false.into());
+    form
+}
+
+/// `medsign apply submit` to the sim's portal with the virtual My Number Card's three
+/// PINs, JSON output, and `extra` arguments.
+fn submit(sim: &Sim, form: &Path, extra: &[&str]) -> std::process::Output {
+    medsign()
+        .args(["apply", "submit", "--portal", &sim.url("portal")])
+        .args(["--sim", "mynumber", "--pin-stdin", "--json"])
+        .args(["--operator-token", "test-operator"])
+        .args(extra)
+        .arg(form)
+        .write_stdin("1234\n1234\nABC123\n")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn apply_through_the_sim_then_register_a_device_and_log_in_with_it() {
     let sim = Sim::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let form = dir.path().join("form.json");
-    medsign()
-        .args(["apply", "template", "--example", "--out"])
-        .arg(&form)
-        .assert()
-        .success();
-    // The example's e-mail is not registered in the sim's account: use the code flow.
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&form).unwrap()).unwrap();
-    v["email"]["registered"] = false.into();
-    std::fs::write(&form, v.to_string()).unwrap();
-    let out = medsign()
-        .args(["apply", "submit", "--portal", &sim.url("portal")])
-        .args(["--sim", "mynumber", "--pin-stdin", "--json", "--approve"])
-        .args(["--operator-token", "test-operator"])
-        .arg(&form)
-        .write_stdin("1234\n1234\nABC123\n")
-        .output()
-        .unwrap();
+    let form = code_flow_form(dir.path());
+    let out = submit(&sim, &form, &["--approve"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -313,23 +319,8 @@ fn apply_through_the_sim_then_register_a_device_and_log_in_with_it() {
 fn sim_auto_approve_approves_what_is_submitted() {
     let sim = Sim::start(&["--auto-approve"]);
     let dir = tempfile::tempdir().unwrap();
-    let form = dir.path().join("form.json");
-    medsign()
-        .args(["apply", "template", "--example", "--out"])
-        .arg(&form)
-        .assert()
-        .success();
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&form).unwrap()).unwrap();
-    v["email"]["registered"] = false.into();
-    std::fs::write(&form, v.to_string()).unwrap();
-    let out = medsign()
-        .args(["apply", "submit", "--portal", &sim.url("portal")])
-        .args(["--sim", "mynumber", "--pin-stdin", "--json"])
-        .args(["--operator-token", "test-operator"])
-        .arg(&form)
-        .write_stdin("1234\n1234\nABC123\n")
-        .output()
-        .unwrap();
+    let form = code_flow_form(dir.path());
+    let out = submit(&sim, &form, &[]);
     assert_eq!(out.status.code(), Some(0));
     let submitted: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(submitted["state"], "under_review");

@@ -21,6 +21,24 @@ pub fn medsign() -> Command {
     cmd
 }
 
+/// Writes the complete fictitious example form into `dir`.
+pub fn example_form(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("form.json");
+    medsign()
+        .args(["apply", "template", "--example", "--out"])
+        .arg(&path)
+        .assert()
+        .success();
+    path
+}
+
+pub fn edit(path: &std::path::Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
 /// A process's standard output as text.
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
