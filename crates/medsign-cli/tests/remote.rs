@@ -30,12 +30,8 @@ impl Sim {
     fn start(extra: &[&str]) -> Sim {
         let trust = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("medsign"))
+            .args(common::SIM_ON_FREE_PORTS)
             .args([
-                "sim",
-                "--portal",
-                "127.0.0.1:0",
-                "--platform",
-                "127.0.0.1:0",
                 "--for",
                 "120",
                 "--json",

@@ -17,15 +17,8 @@ use serde_json::Value;
 #[test]
 fn sim_for_one_second_starts_prints_the_urls_and_pins_and_stops() {
     let out = medsign()
-        .args([
-            "sim",
-            "--portal",
-            "127.0.0.1:0",
-            "--platform",
-            "127.0.0.1:0",
-            "--for",
-            "1",
-        ])
+        .args(common::SIM_ON_FREE_PORTS)
+        .args(["--for", "1"])
         .timeout(std::time::Duration::from_secs(30))
         .output()
         .unwrap();
@@ -54,12 +47,8 @@ fn sim_for_one_second_starts_prints_the_urls_and_pins_and_stops() {
 fn sim_json_names_the_services_and_writes_the_trust_anchors() {
     let dir = tempfile::tempdir().unwrap();
     let out = medsign()
+        .args(common::SIM_ON_FREE_PORTS)
         .args([
-            "sim",
-            "--portal",
-            "127.0.0.1:0",
-            "--platform",
-            "127.0.0.1:0",
             "--for",
             "1",
             "--json",
@@ -137,13 +126,7 @@ fn sim_serves_the_virtual_my_number_card_to_vpcd() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("medsign"))
-        .args([
-            "sim",
-            "--portal",
-            "127.0.0.1:0",
-            "--platform",
-            "127.0.0.1:0",
-        ])
+        .args(common::SIM_ON_FREE_PORTS)
         .args(["--for", "5", "--vpcd", &addr, "--card", "mynumber"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

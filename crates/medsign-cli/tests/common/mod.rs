@@ -39,6 +39,15 @@ pub fn edit(path: &std::path::Path, f: impl FnOnce(&mut serde_json::Value)) {
     std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
 }
 
+/// `medsign sim` with the portal and the platform on free loopback ports.
+pub const SIM_ON_FREE_PORTS: [&str; 5] = [
+    "sim",
+    "--portal",
+    "127.0.0.1:0",
+    "--platform",
+    "127.0.0.1:0",
+];
+
 /// A process's standard output as text.
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
