@@ -13,9 +13,10 @@ trace=$out/card-sim.trace
 p11=${OPENSC_PKCS11:-/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so}
 [ -e "$p11" ] || p11=$(ls /usr/lib/*/opensc-pkcs11.so 2>/dev/null | head -n1)
 
+# shellcheck source=../lib/conformance.sh
+. "$ROOT/scripts/lib/conformance.sh"
 "$bin/card-sim" vpcd --card mynumber --trace "$trace" >"$out/card-sim.log" 2>&1 &
 sim=$!
-trap 'kill $sim 2>/dev/null || true; wait $sim 2>/dev/null || true' EXIT
 
 fail() {
   echo "20-jpki: $*" >&2

@@ -12,15 +12,8 @@ work=$CONFORMANCE_TMP/hpki-card
 mkdir -p "$work"
 printf '<Prescription>medsign conformance</Prescription>\n' >"$work/doc.xml"
 
-sim=
-stop_sim() {
-  if [ -n "$sim" ]; then
-    kill "$sim" 2>/dev/null || true
-    wait "$sim" 2>/dev/null || true
-    sim=
-  fi
-}
-trap stop_sim EXIT
+# shellcheck source=../lib/conformance.sh
+. "$ROOT/scripts/lib/conformance.sh"
 
 run_card() {
   local card=$1 profile=$2 variants=$3 app=$4
@@ -49,14 +42,11 @@ run_card() {
     return 1
   fi
   grep -q "PIN: 4321" "$work/$tag.sim.log"
-  openssl x509 -inform DER -in "$work/$tag.der" -pubkey -noout >"$work/$tag.pub.pem"
-  openssl dgst -sha256 -verify "$work/$tag.pub.pem" -signature "$work/$tag.sig" "$work/doc.xml" \
-    >"$work/$tag.verify" 2>&1 || { cat "$work/$tag.verify" >&2; return 1; }
+  verify_signature "$work/$tag.der" "$work/$tag.sig" "$tag" || return 1
   # The certificate read over PC/SC is the one whose fingerprint card-sim announced.
-  local fp
-  fp=$(openssl x509 -inform DER -in "$work/$tag.der" -noout -fingerprint -sha256 | cut -d= -f2)
-  grep -q "$fp" "$work/$tag.sim.log" || { echo "$tag: certificate fingerprint not announced" >&2; return 1; }
-  echo "ok: $tag ($(grep -o 'Some([A-Za-z]*)' "$work/$tag.out" || true)): $(cat "$work/$tag.verify")"
+  announced "$work/$tag.der" "$work/$tag.sim.log" \
+    || { echo "$tag: certificate fingerprint not announced" >&2; return 1; }
+  echo "ok: $tag ($(grep -o 'Some([A-Za-z]*)' "$work/$tag.out" || true))"
   stop_sim
   # Let pcscd see the card go before the next one comes.
   sleep 0.5

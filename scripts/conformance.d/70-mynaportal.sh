@@ -10,9 +10,8 @@ token=conformance-operator-token
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 url=http://127.0.0.1:$port
 
-sim=
-stop_sim() { if [ -n "$sim" ]; then kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; sim=; fi; }
-trap stop_sim EXIT
+# shellcheck source=../lib/conformance.sh
+. "$ROOT/scripts/lib/conformance.sh"
 
 start_sim() {
   "$bin/portal-sim" --listen "127.0.0.1:$port" --db "$db" --operator-token "$token" \

@@ -18,15 +18,8 @@ export MEDSIGN_LANG=en
 reader="Virtual PCD 00 00"
 printf '<Prescription>medsign card conformance</Prescription>\n' >"$work/doc.xml"
 
-sim=
-stop_sim() {
-  if [ -n "$sim" ]; then
-    kill "$sim" 2>/dev/null || true
-    wait "$sim" 2>/dev/null || true
-    sim=
-  fi
-}
-trap stop_sim EXIT
+# shellcheck source=../lib/conformance.sh
+. "$ROOT/scripts/lib/conformance.sh"
 
 fail() {
   echo "80-cli-card: $*" >&2
@@ -54,21 +47,13 @@ start_card() {
 
 # The certificate written by `card certs --out` is the one card-sim announced.
 check_announced() {
-  local der=$1 log=$2
-  local fp
-  fp=$(openssl x509 -inform DER -in "$der" -noout -fingerprint -sha256 | cut -d= -f2)
-  grep -q "$fp" "$log" || fail "$der: fingerprint $fp not announced by card-sim"
+  announced "$1" "$2" || fail "$1: fingerprint not announced by card-sim"
 }
 
 verify_sig() {
-  local der=$1 sig=$2 tag=$3
-  openssl x509 -inform DER -in "$der" -pubkey -noout >"$work/$tag.pub.pem"
-  openssl dgst -sha256 -verify "$work/$tag.pub.pem" -signature "$sig" "$work/doc.xml" \
-    >"$work/$tag.verify" 2>&1 || { cat "$work/$tag.verify" >&2; fail "$tag: signature does not verify"; }
-  echo "ok: $tag signature: $(cat "$work/$tag.verify")"
+  verify_signature "$1" "$2" "$3" || fail "$3: signature does not verify"
 }
 
-# --- the My Number Card -------------------------------------------------------------
 start_card mynumber mynumber
 "$medsign" card list >"$work/list.out" 2>&1 || fail "card list failed"
 cat "$work/list.out"
