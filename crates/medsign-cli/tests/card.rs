@@ -333,13 +333,6 @@ fn list_without_pcsc_says_so_and_lists_the_virtual_cards() {
     assert_eq!(v["sim"].as_array().unwrap().len(), 4);
 }
 
-fn openssl_available() -> bool {
-    std::process::Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// `openssl dgst -<digest> -verify <(openssl x509 -pubkey …) -signature sig doc`.
 fn openssl_verifies(cert_der: &Path, digest: &str, sig: &Path, doc: &Path) {
     let pubkey = cert_der.with_extension("pub.pem");
@@ -394,7 +387,7 @@ fn sign_to_file(
 
 #[test]
 fn signatures_of_every_key_verify_with_openssl() {
-    if !openssl_available() {
+    if !common::have("openssl") {
         eprintln!("note: openssl not found; signature check skipped");
         return;
     }

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::medsign;
+use common::{have, medsign};
 
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
@@ -26,10 +26,6 @@ fn fixtures() -> Option<PathBuf> {
         eprintln!("skipped: {SHARED} not found");
         None
     }
-}
-
-fn have(tool: &str) -> bool {
-    StdCommand::new(tool).arg("--version").output().is_ok()
 }
 
 const CSV: &str =

@@ -48,6 +48,17 @@ pub const SIM_ON_FREE_PORTS: [&str; 5] = [
     "127.0.0.1:0",
 ];
 
+/// Whether `tool` is installed (it can be started), for the checks by independent tools
+/// (openssl, xmlsec1, script) that are skipped with a note where it is missing.
+pub fn have(tool: &str) -> bool {
+    std::process::Command::new(tool)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
 /// A process's standard output as text.
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -77,11 +88,7 @@ impl Pty {
     pub fn spawn(args: &[&str]) -> Option<Self> {
         use std::io::Read as _;
         use std::process::{Command, Stdio};
-        let has_script = Command::new("script")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !has_script {
+        if !have("script") {
             eprintln!("note: util-linux `script` not found; terminal test skipped");
             return None;
         }
