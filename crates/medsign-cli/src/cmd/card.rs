@@ -260,6 +260,16 @@ fn source_json(card: &CardArgs, reader: Option<&str>) -> Value {
     })
 }
 
+/// `Card: <kind> (<source>)`, the first line of `status` and `certs`.
+fn print_card_line(kind: &CardKind, card: &CardArgs, reader: Option<&str>) {
+    outln!(
+        "{} {} ({})",
+        t("Card:", "カード:"),
+        kind.label(),
+        source_label(card, reader)
+    );
+}
+
 fn source_label(card: &CardArgs, reader: Option<&str>) -> String {
     match (card.sim, reader) {
         (Some(s), _) => tf!(
@@ -346,12 +356,7 @@ fn status(args: &StatusArgs) -> CliResult {
         print_json(&v)?;
         return Ok(Exit::Ok);
     }
-    outln!(
-        "{} {} ({})",
-        t("Card:", "カード:"),
-        kind.label(),
-        source_label(&args.card, reader.as_deref())
-    );
+    print_card_line(&kind, &args.card, reader.as_deref());
     if let CardKind::Hpki(p) = &kind {
         outln!("{} {p:?}", t("Layout:", "レイアウト:"));
     }
@@ -530,12 +535,7 @@ fn certs(args: &CertsArgs) -> CliResult {
         }))?;
         return Ok(Exit::Ok);
     }
-    outln!(
-        "{} {} ({})",
-        t("Card:", "カード:"),
-        kind.label(),
-        source_label(&args.card, reader.as_deref())
-    );
+    print_card_line(&kind, &args.card, reader.as_deref());
     let field = |en: &str, ja: &str| pad(t(en, ja), 15);
     for e in &entries {
         let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
