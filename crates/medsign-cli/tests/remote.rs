@@ -156,13 +156,7 @@ fn remote_login_shows_the_session_and_the_second_certificate() {
         .write_stdin("1234\n")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_success(&out);
     assert_eq!(v["person_id"], "SIM-P-0001");
     assert_eq!(v["login"], "JPKI");
     assert_eq!(v["certificate"]["hc_role"], "Medical Doctor");
@@ -234,13 +228,7 @@ fn apply_through_the_sim_then_register_a_device_and_log_in_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let form = code_flow_form(dir.path());
     let out = submit(&sim, &form, &["--approve"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let submitted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let submitted = common::json_success(&out);
     assert_eq!(submitted["state"], "approved");
     let id = submitted["application_id"].as_str().unwrap();
 
@@ -276,12 +264,7 @@ fn apply_through_the_sim_then_register_a_device_and_log_in_with_it() {
         .write_stdin(format!("{password}\n"))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -300,13 +283,7 @@ fn apply_through_the_sim_then_register_a_device_and_log_in_with_it() {
         .arg(&device)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_success(&out);
     assert_eq!(v["login"], "FIDO");
     assert_ne!(v["person_id"], "SIM-P-0001");
 }

@@ -59,6 +59,17 @@ pub fn have(tool: &str) -> bool {
         .is_ok()
 }
 
+/// Asserts that the process exited 0, showing its standard error otherwise.
+pub fn assert_success(out: &std::process::Output) {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+}
+
+/// Asserts that the process exited 0 and returns its standard output as JSON.
+pub fn json_success(out: &std::process::Output) -> serde_json::Value {
+    assert_success(out);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
 /// A process's standard output as text.
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
