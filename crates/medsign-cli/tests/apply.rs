@@ -17,6 +17,16 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// `medsign apply validate [EXTRA] FORM`.
+fn validate(form: &Path, extra: &[&str]) -> std::process::Output {
+    medsign()
+        .args(["apply", "validate"])
+        .args(extra)
+        .arg(form)
+        .output()
+        .unwrap()
+}
+
 /// `medsign apply submit --local --pin-stdin [EXTRA] FORM` with `pins` on standard input.
 fn submit_local(form: &Path, extra: &[&str], pins: &str) -> std::process::Output {
     medsign()
@@ -32,11 +42,7 @@ fn submit_local(form: &Path, extra: &[&str], pins: &str) -> std::process::Output
 fn the_example_form_validates_with_its_price_and_eligibility() {
     let dir = tempfile::tempdir().unwrap();
     let form = example_form(dir.path());
-    let out = medsign()
-        .args(["apply", "validate"])
-        .arg(&form)
-        .output()
-        .unwrap();
+    let out = validate(&form, &[]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(text.contains("VALID: physician → "), "{text}");
@@ -49,11 +55,7 @@ fn the_example_form_validates_with_its_price_and_eligibility() {
 fn the_sample_form_of_authority_forms_validates() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../authority-forms/examples/sample-application.json");
-    let out = medsign()
-        .args(["apply", "validate", "--json"])
-        .arg(&sample)
-        .output()
-        .unwrap();
+    let out = validate(&sample, &["--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["report"]["valid"], true);
@@ -70,11 +72,7 @@ fn an_invalid_form_lists_every_failed_rule_and_exits_1() {
         v["registration"]["number"] = "12a456".into();
         v["attachments"]["photo"]["taken_on"] = "2000-01-01".into();
     });
-    let out = medsign()
-        .args(["apply", "validate"])
-        .arg(&form)
-        .output()
-        .unwrap();
+    let out = validate(&form, &[]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("INVALID"), "{text}");
@@ -85,11 +83,7 @@ fn an_invalid_form_lists_every_failed_rule_and_exits_1() {
     ] {
         assert!(text.contains(rule), "{rule} missing in {text}");
     }
-    let out = medsign()
-        .args(["apply", "validate", "--json"])
-        .arg(&form)
-        .output()
-        .unwrap();
+    let out = validate(&form, &["--json"]);
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["report"]["valid"], false);
@@ -105,11 +99,7 @@ fn the_empty_template_fails_on_its_required_fields() {
         .arg(&form)
         .assert()
         .success();
-    let out = medsign()
-        .args(["apply", "validate"])
-        .arg(&form)
-        .output()
-        .unwrap();
+    let out = validate(&form, &[]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("name_katakana.surname [required]"), "{text}");
@@ -121,11 +111,7 @@ fn a_file_that_is_not_a_form_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"qualification\": \"physician\"}").unwrap();
-    let out = medsign()
-        .args(["apply", "validate"])
-        .arg(&bad)
-        .output()
-        .unwrap();
+    let out = validate(&bad, &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("not an application form"),
