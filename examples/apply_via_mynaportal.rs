@@ -264,14 +264,26 @@ fn pcsc_card(mut virtual_card: MyNumberCard) -> Result<Box<dyn PortalCard>> {
         }
     });
     let context = apdu::PcscContext::establish()?;
+    // pcscd may still be resetting the card it just noticed: until the card answers its
+    // first SELECT (no PIN is involved), connect again.
+    let mut last = String::from("no card");
     for _ in 0..50 {
         if let Ok(t) = context.connect("Virtual PCD 00 00") {
-            line("reader", json!({ "reader": t.reader() }));
-            return Ok(Box::new(ApduCard::open(t)?));
+            let reader = t.reader().to_owned();
+            match ApduCard::open(t) {
+                Ok(card) => {
+                    line("reader", json!({ "reader": reader }));
+                    return Ok(Box::new(card));
+                }
+                Err(e) => last = e.to_string(),
+            }
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    Err("the virtual card did not appear in pcscd's reader \"Virtual PCD 00 00\"".into())
+    Err(
+        format!("the virtual card did not answer in pcscd's reader \"Virtual PCD 00 00\": {last}")
+            .into(),
+    )
 }
 
 #[cfg(not(feature = "pcsc"))]

@@ -39,7 +39,13 @@ id=$(python3 -c 'import json,sys; print(next(json.loads(l)["detail"]["applicatio
 stop_sim
 start_sim
 status=$CONFORMANCE_TMP/status.jsonl
-"$bin/examples/apply_via_mynaportal" --portal "$url" --operator-token "$token" --pcsc --status "$id" >"$status"
+rc=0
+"$bin/examples/apply_via_mynaportal" --portal "$url" --operator-token "$token" --pcsc \
+  --status "$id" >"$status" || rc=$?
+if [ $rc != 0 ]; then
+  echo "70-mynaportal: the status run exited $rc" >&2
+  cat "$status" >&2; exit 1
+fi
 cat "$status"
 grep -q '"state":"approved"' "$status"
 
