@@ -8,10 +8,9 @@
 set -euo pipefail
 work=$CONFORMANCE_TMP/cli-card
 mkdir -p "$work"
-# The runner builds the workspace with all features; build medsign with PC/SC here too
-# so that the part also runs on its own.
-cargo build --quiet -p medsign-cli --features pcsc --bin medsign
-cargo build --quiet -p card-sim --bin card-sim
+# The same build as the runner's (a no-op after it), so that the part also runs on its
+# own; a narrower feature set would rebuild medsign and its dependencies once more.
+cargo build --quiet --workspace --all-features --examples --bins
 bin=$CARGO_TARGET_DIR/debug
 medsign=$bin/medsign
 export MEDSIGN_LANG=en
