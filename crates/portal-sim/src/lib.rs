@@ -2,15 +2,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms, unused_qualifications)]
 
-mod clock;
 mod http;
 mod platform;
 mod portal;
 pub mod sample;
 mod store;
 
+/// The portal's clock: the same kind as the remote-signing platform's, one per service.
+pub use sign_platform_sim::Clock;
+
 pub use crate::{
-    clock::Clock,
     http::{MAX_BODY_BYTES, ServerHandle},
     platform::{
         IssueOrder, IssuedSecond, LocalPlatform, SecondCertificatePlatform, with_local_platform,

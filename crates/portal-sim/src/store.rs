@@ -412,14 +412,7 @@ pub(crate) fn messages(conn: &Connection, person_id: &str) -> Result<Vec<(Messag
         "SELECT id, application_id, title_ja, body_ja, with_binding, created_at FROM messages WHERE person_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map(params![person_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, bool>(4)?,
-            r.get::<_, i64>(5)?,
-        ))
+        <(i64, String, String, String, bool, i64)>::try_from(r)
     })?;
     let mut out = Vec::new();
     for row in rows {

@@ -1,19 +1,22 @@
-//! The platform's clock, which tests move forward to expire sessions and setup codes.
+//! A simulated service's clock, which tests move forward to expire sessions, setup codes
+//! and URLs. portal-sim uses it too.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 
-/// The platform's notion of "now": the system time plus an offset tests can advance.
+/// A simulated service's notion of "now": the system time plus an offset tests can
+/// advance.
 ///
-/// Shared by every clone of a [`Platform`](crate::Platform).
+/// Clones share the offset: every clone of a [`Platform`](crate::Platform) (or of
+/// portal-sim's `Portal`) sees the same time.
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     offset: Arc<Mutex<SignedDuration>>,
 }
 
 impl Clock {
-    /// The current platform time.
+    /// The current time of the service.
     pub fn now(&self) -> Timestamp {
         let offset = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
         Timestamp::now()
@@ -21,7 +24,7 @@ impl Clock {
             .unwrap_or_else(|_| Timestamp::now())
     }
 
-    /// Moves the platform's time forward by `by` (for tests of expiry).
+    /// Moves the service's time forward by `by` (for tests of expiry).
     pub fn advance(&self, by: SignedDuration) {
         let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
         *offset = offset.saturating_add(by);

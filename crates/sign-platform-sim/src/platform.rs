@@ -556,18 +556,7 @@ impl Platform {
                 "SELECT client_id, redirect_uri, state, nonce, code_challenge, challenge, expires_at, used
                  FROM auth_requests WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, i64>(7)?,
-                    ))
-                },
+                |r| <(String, String, String, String, String, String, i64, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| ApiError::bad_request("unknown auth_req_id"))?;
@@ -586,13 +575,7 @@ impl Platform {
                 .query_row(
                     "SELECT person_id, public_key, status FROM devices WHERE device_id = ?1",
                     [device_id],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, Vec<u8>>(1)?,
-                            r.get::<_, String>(2)?,
-                        ))
-                    },
+                    |r| <(String, Vec<u8>, String)>::try_from(r),
                 )
                 .optional()?
                 .ok_or_else(|| ApiError::new(403, "unbound_certificate", "unknown device"))?;
@@ -663,19 +646,7 @@ impl Platform {
                 "SELECT client_id, redirect_uri, nonce, code_challenge, person_id, binding, auth_time,
                    expires_at, used FROM codes WHERE code = ?1",
                 [code],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, i64>(7)?,
-                        r.get::<_, i64>(8)?,
-                    ))
-                },
+                |r| <(String, String, String, String, String, String, i64, i64, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| ApiError::new(400, "invalid_grant", "unknown code"))?;
@@ -752,14 +723,7 @@ impl Platform {
             .query_row(
                 "SELECT person_id, client_id, binding, expires_at FROM sessions WHERE token = ?1",
                 [token],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                },
+                |r| <(String, String, String, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| ApiError::new(401, "invalid_token", "unknown access token"))?;
@@ -812,13 +776,7 @@ impl Platform {
         let (kanji, romaji, qualification) = conn.query_row(
             "SELECT name_kanji, name_romaji, qualification FROM persons WHERE person_id = ?1",
             [&s.person_id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            },
+            |r| <(String, String, String)>::try_from(r),
         )?;
         Ok(json!({
             "person_id": s.person_id, "client_id": s.client_id, "name_kanji": kanji,
@@ -861,7 +819,7 @@ impl Platform {
                 "SELECT certificate, key_index FROM credentials
                  WHERE credential_id = ?1 AND person_id = ?2 AND status = 'active'",
                 params![id, s.person_id],
-                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
+                |r| <(Vec<u8>, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| {
@@ -965,16 +923,7 @@ impl Platform {
                 "SELECT credential_id, person_id, hash_oid, hashes, remaining, expires_at
                  FROM sads WHERE sad = ?1",
                 [sad],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, i64>(5)?,
-                    ))
-                },
+                |r| <(String, String, String, String, i64, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| ApiError::new(400, "invalid_sad", "unknown SAD"))?;
@@ -1079,13 +1028,7 @@ impl Platform {
             .query_row(
                 "SELECT person_id, expires_at, used FROM bind_challenges WHERE challenge = ?1",
                 [challenge],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                },
+                |r| <(String, i64, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| ApiError::bad_request("unknown challenge"))?;
@@ -1158,16 +1101,7 @@ impl Platform {
                 "SELECT person_id, kind, password_sha256, expires_at, failures, used FROM setups
                  WHERE token = ?1",
                 [token],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, i64>(5)?,
-                    ))
-                },
+                |r| <(String, String, Option<String>, i64, i64, i64)>::try_from(r),
             )
             .optional()?
             .ok_or_else(|| ApiError::new(403, "setup_expired", "unknown setup code"))?;
@@ -1302,13 +1236,7 @@ fn active_card_binding(
             "SELECT id, person_id, status FROM card_bindings WHERE cert_sha256 = ?1 AND kind = ?2
              ORDER BY id DESC LIMIT 1",
             params![sha256_hex(cert), kind],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            },
+            |r| <(i64, String, String)>::try_from(r),
         )
         .optional()?;
     match row {
