@@ -11,7 +11,7 @@ use crate::{
     message::SignedDataRef,
     oid, path,
     tlv::{self, Reader, Tlv, tag},
-    verify::{self, Level, SignerReport, Status, Verdict},
+    verify::{self, SignerReport, Status},
 };
 
 /// Where time-stamp requests go: an RFC 3161 TSA.
@@ -375,18 +375,7 @@ pub(crate) fn verify_token(
         return Err(invalid("a token has exactly one SignerInfo".into()));
     };
     let certs: Vec<&[u8]> = sd.certificate_ders().collect();
-    let mut report = SignerReport {
-        index: 0,
-        verdict: Verdict::Invalid,
-        checks: Vec::new(),
-        signer: None,
-        issuer: None,
-        signing_time: None,
-        time_stamp_time: None,
-        level: Level::BB,
-        warnings: Vec::new(),
-        counter_signatures: Vec::new(),
-    };
+    let mut report = SignerReport::unchecked(0);
     let Some(tsa) = verify::core_checks(&mut report, si, &certs, content, Some(oid::TST_INFO))
     else {
         let why = report

@@ -111,6 +111,22 @@ pub struct SignerReport {
 }
 
 impl SignerReport {
+    /// A report for signer `index` before any check ran: INVALID until the checks pass.
+    pub(crate) fn unchecked(index: usize) -> Self {
+        Self {
+            index,
+            verdict: Verdict::Invalid,
+            checks: Vec::new(),
+            signer: None,
+            issuer: None,
+            signing_time: None,
+            time_stamp_time: None,
+            level: Level::BB,
+            warnings: Vec::new(),
+            counter_signatures: Vec::new(),
+        }
+    }
+
     /// The first check that did not pass.
     pub fn first_failure(&self) -> Option<&CheckResult> {
         self.checks
@@ -445,18 +461,7 @@ fn verify_signer(
     options: &VerifyOptions,
     index: usize,
 ) -> SignerReport {
-    let mut report = SignerReport {
-        index,
-        verdict: Verdict::Invalid,
-        checks: Vec::new(),
-        signer: None,
-        issuer: None,
-        signing_time: None,
-        time_stamp_time: None,
-        level: Level::BB,
-        warnings: Vec::new(),
-        counter_signatures: Vec::new(),
-    };
+    let mut report = SignerReport::unchecked(index);
     let (content, econtent_type) = match signed {
         Signed::Content(c) => (c, Some(sd.econtent_type)),
         Signed::CounterOf(sig) => (sig, None),
