@@ -111,6 +111,22 @@ impl<'a> SignedDataRef<'a> {
             .map(|c| c.raw)
     }
 
+    /// The SignerInfos, DER, with the unsigned attribute `attr` added to the one at
+    /// `index` (the caller has checked that it exists).
+    pub fn signer_infos_with_unsigned(&self, index: usize, attr: &[u8]) -> Vec<Vec<u8>> {
+        self.signer_infos
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if i == index {
+                    s.with_unsigned(attr)
+                } else {
+                    s.raw.to_vec()
+                }
+            })
+            .collect()
+    }
+
     /// A new ContentInfo with these SignerInfos, with `extra_certs` added to the
     /// certificates (duplicates dropped) and `extra_digests` to digestAlgorithms.
     pub fn reassemble(

@@ -229,18 +229,7 @@ pub fn add_counter_signature(
     let digest = options.digest.hash(target.signature);
     let counter = signer_info(signer, options, &digest, None)?;
     let attr = attributes::attribute(oid::COUNTER_SIGNATURE, &[&counter]);
-    let infos: Vec<Vec<u8>> = sd
-        .signer_infos
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if i == index {
-                s.with_unsigned(&attr)
-            } else {
-                s.raw.to_vec()
-            }
-        })
-        .collect();
+    let infos = sd.signer_infos_with_unsigned(index, &attr);
     let mut certs = vec![signer.certificate_der().to_vec()];
     if options.include_chain {
         certs.extend(signer.chain_der());

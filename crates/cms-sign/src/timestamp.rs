@@ -518,18 +518,7 @@ pub(crate) fn attach_unchecked(cms: &[u8], index: usize, token: &[u8]) -> Result
         return Err(Error::NoSuchSigner { index, count });
     }
     let attr = attributes::attribute(oid::SIGNATURE_TIME_STAMP, &[token]);
-    let infos: Vec<Vec<u8>> = sd
-        .signer_infos
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            if i == index {
-                s.with_unsigned(&attr)
-            } else {
-                s.raw.to_vec()
-            }
-        })
-        .collect();
+    let infos = sd.signer_infos_with_unsigned(index, &attr);
     Ok(sd.reassemble(&infos, &[], &[]))
 }
 

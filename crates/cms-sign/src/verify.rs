@@ -598,18 +598,7 @@ fn verify_signer(
                 r
             }
             Err(e) => {
-                let mut r = SignerReport {
-                    index: i,
-                    verdict: Verdict::Invalid,
-                    checks: Vec::new(),
-                    signer: None,
-                    issuer: None,
-                    signing_time: None,
-                    time_stamp_time: None,
-                    level: Level::BB,
-                    warnings: Vec::new(),
-                    counter_signatures: Vec::new(),
-                };
+                let mut r = SignerReport::unchecked(i);
                 r.fail(Check::Structure, e.to_string());
                 r
             }
