@@ -50,7 +50,7 @@ use x509_cert::{
 use crate::{Error, HcRole, Qualification, TrustStore, profile};
 
 /// Names of the bundled test keys (`testdata/keys/<name>.pem`, RSA-2048 PKCS#8).
-pub const KEY_NAMES: [&str; 16] = [
+pub const KEY_NAMES: [&str; 20] = [
     "hpki-root",
     "hpki-sign-ca",
     "hpki-auth-ca",
@@ -67,6 +67,10 @@ pub const KEY_NAMES: [&str; 16] = [
     "jpki-holder-auth",
     "tsa-root",
     "tsa",
+    "second-0",
+    "second-1",
+    "second-2",
+    "second-3",
 ];
 
 fn key_pem(name: &str) -> Option<&'static str> {
@@ -87,6 +91,10 @@ fn key_pem(name: &str) -> Option<&'static str> {
         "jpki-holder-auth" => include_str!("../testdata/keys/jpki-holder-auth.pem"),
         "tsa-root" => include_str!("../testdata/keys/tsa-root.pem"),
         "tsa" => include_str!("../testdata/keys/tsa.pem"),
+        "second-0" => include_str!("../testdata/keys/second-0.pem"),
+        "second-1" => include_str!("../testdata/keys/second-1.pem"),
+        "second-2" => include_str!("../testdata/keys/second-2.pem"),
+        "second-3" => include_str!("../testdata/keys/second-3.pem"),
         _ => return None,
     })
 }
@@ -442,7 +450,10 @@ fn crl_dp(url: &str) -> Result<CrlDistributionPoints, Error> {
     }]))
 }
 
-fn ca_extensions(policy: Option<&str>, crl: Option<&str>) -> Result<Vec<Extension>, Error> {
+/// The extensions of a test CA certificate: critical basicConstraints (cA, no path
+/// length), critical keyUsage keyCertSign + cRLSign, with `policy` a critical
+/// certificatePolicies with a CPS qualifier, with `crl` a CRL distribution point URL.
+pub fn ca_extensions(policy: Option<&str>, crl: Option<&str>) -> Result<Vec<Extension>, Error> {
     let mut ext = vec![
         extension(
             "2.5.29.19",

@@ -59,6 +59,34 @@ fn a_second_certificate_validates_as_an_hpki_signing_certificate() {
 }
 
 #[test]
+fn card_and_remote_signatures_share_one_trust_anchor() {
+    let platform = Platform::open(None).unwrap();
+    let test_pki = hpki_cert::testpki::TestPki::new().unwrap();
+    // The root the virtual HPKI cards chain to is the platform's root, byte for byte.
+    assert_eq!(platform.trust_anchor_der(), test_pki.hpki_root().cert_der());
+    let issued = platform.issue_second_certificate(&request("P-2")).unwrap();
+    let report = hpki_cert::validate_path(
+        &issued.certificate_der,
+        &platform.ca_chain_der(),
+        &test_pki.trust_store(),
+        &hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now()),
+    );
+    assert_eq!(report.verdict, hpki_cert::Verdict::Valid, "{report:?}");
+}
+
+#[test]
+fn a_person_id_that_is_no_printable_string_is_refused() {
+    let platform = Platform::open(None).unwrap();
+    let err = platform
+        .issue_second_certificate(&request("P_1"))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Pki(ref why) if why.contains("PrintableString")),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_database_keeps_people_and_the_id_token_key_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("platform.sqlite");
