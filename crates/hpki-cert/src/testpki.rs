@@ -126,12 +126,34 @@ pub fn valid_time() -> jiff::Timestamp {
     jiff::Timestamp::from_second(1_735_689_600).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
-const OID_C: &str = "2.5.4.6";
-const OID_O: &str = "2.5.4.10";
-const OID_OU: &str = "2.5.4.11";
-const OID_CN: &str = "2.5.4.3";
-const OID_L: &str = "2.5.4.7";
-const OID_SERIAL: &str = "2.5.4.5";
+/// Dotted OIDs for [`name`] attributes and [`extension`] ids.
+pub mod oid {
+    /// countryName (PrintableString in [`name`](super::name)).
+    pub const C: &str = "2.5.4.6";
+    /// organizationName.
+    pub const O: &str = "2.5.4.10";
+    /// organizationalUnitName.
+    pub const OU: &str = "2.5.4.11";
+    /// commonName.
+    pub const CN: &str = "2.5.4.3";
+    /// localityName.
+    pub const L: &str = "2.5.4.7";
+    /// serialNumber (PrintableString in [`name`](super::name)).
+    pub const SERIAL_NUMBER: &str = "2.5.4.5";
+    /// The basicConstraints extension.
+    pub const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    /// The keyUsage extension.
+    pub const KEY_USAGE: &str = "2.5.29.15";
+    /// The subjectAltName extension.
+    pub const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+    /// The certificatePolicies extension.
+    pub const CERTIFICATE_POLICIES: &str = "2.5.29.32";
+    /// The subjectDirectoryAttributes extension (where HPKI certificates carry hcRole).
+    pub const SUBJECT_DIRECTORY_ATTRIBUTES: &str = "2.5.29.9";
+}
+use oid::{
+    C as OID_C, CN as OID_CN, L as OID_L, O as OID_O, OU as OID_OU, SERIAL_NUMBER as OID_SERIAL,
+};
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const ID_QT_CPS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.2.1");
 const ID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
@@ -456,7 +478,7 @@ fn crl_dp(url: &str) -> Result<CrlDistributionPoints, Error> {
 pub fn ca_extensions(policy: Option<&str>, crl: Option<&str>) -> Result<Vec<Extension>, Error> {
     let mut ext = vec![
         extension(
-            "2.5.29.19",
+            oid::BASIC_CONSTRAINTS,
             true,
             &BasicConstraints {
                 ca: true,
@@ -464,14 +486,14 @@ pub fn ca_extensions(policy: Option<&str>, crl: Option<&str>) -> Result<Vec<Exte
             },
         )?,
         extension(
-            "2.5.29.15",
+            oid::KEY_USAGE,
             true,
             &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
         )?,
     ];
     if let Some(p) = policy {
         ext.push(extension(
-            "2.5.29.32",
+            oid::CERTIFICATE_POLICIES,
             true,
             &policies(&[p], Some("http://www.medsign.invalid/cps/"))?,
         )?);
@@ -617,7 +639,7 @@ impl TestPki {
                 not_after: not_after(),
                 extensions: vec![
                     extension(
-                        "2.5.29.15",
+                        oid::KEY_USAGE,
                         true,
                         &KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
                     )?,
@@ -696,16 +718,16 @@ impl TestPki {
             not_before: not_before(),
             not_after: not_after(),
             extensions: vec![
-                extension("2.5.29.15", true, &ku)?,
+                extension(oid::KEY_USAGE, true, &ku)?,
                 extension(
-                    "2.5.29.17",
+                    oid::SUBJECT_ALT_NAME,
                     false,
                     &SubjectAltName(vec![GeneralName::DirectoryName(kanji)]),
                 )?,
                 extension("2.5.29.31", false, &crl_dp(crl)?)?,
                 sda,
                 extension(
-                    "2.5.29.32",
+                    oid::CERTIFICATE_POLICIES,
                     true,
                     &policies(&[policy], Some("http://www.medsign.invalid/hpki/cps/"))?,
                 )?,
@@ -735,7 +757,7 @@ impl TestPki {
         let mut extensions = vec![];
         if signing {
             extensions.push(extension(
-                "2.5.29.15",
+                oid::KEY_USAGE,
                 true,
                 &KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
             )?);
@@ -760,20 +782,24 @@ impl TestPki {
                         .map_err(der_err("otherName"))?,
                 }));
             }
-            extensions.push(extension("2.5.29.17", false, &SubjectAltName(san))?);
             extensions.push(extension(
-                "2.5.29.32",
+                oid::SUBJECT_ALT_NAME,
+                false,
+                &SubjectAltName(san),
+            )?);
+            extensions.push(extension(
+                oid::CERTIFICATE_POLICIES,
                 true,
                 &policies(&[TEST_JPKI_SIGN_POLICY], None)?,
             )?);
         } else {
             extensions.push(extension(
-                "2.5.29.15",
+                oid::KEY_USAGE,
                 true,
                 &KeyUsage(KeyUsages::DigitalSignature.into()),
             )?);
             extensions.push(extension(
-                "2.5.29.32",
+                oid::CERTIFICATE_POLICIES,
                 true,
                 &policies(&[TEST_JPKI_AUTH_POLICY], None)?,
             )?);

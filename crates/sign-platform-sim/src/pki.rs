@@ -6,7 +6,7 @@
 //! pool keys are its bundled `second-0` … `second-3`.
 
 use der::{Decode, asn1::Any};
-use hpki_cert::testpki::{self, CertSpec, TestCert, TestPki};
+use hpki_cert::testpki::{self, CertSpec, TestCert, TestPki, oid};
 use rsa::PrivateKey;
 use x509_cert::ext::pkix::{
     CertificatePolicies, KeyUsage, KeyUsages, certpolicy::PolicyInformation,
@@ -27,16 +27,6 @@ const SIGN_CA_SERIAL: u64 = 4;
 const SIGN_CP: &str = "1.2.392.100495.1.5.1.1.0.1";
 /// The signing CA's policy (`HPKI-01-MedisSignCA2-forNonRepudiation`).
 const SIGN_CA_CP: &str = "1.2.392.100495.1.5.1.1.3.1";
-
-const OID_C: &str = "2.5.4.6";
-const OID_O: &str = "2.5.4.10";
-const OID_OU: &str = "2.5.4.11";
-const OID_CN: &str = "2.5.4.3";
-const OID_SERIAL: &str = "2.5.4.5";
-const OID_KEY_USAGE: &str = "2.5.29.15";
-const OID_CERTIFICATE_POLICIES: &str = "2.5.29.32";
-/// `subjectDirectoryAttributes`, which carries hcRole.
-const OID_SUBJECT_DIRECTORY_ATTRIBUTES: &str = "2.5.29.9";
 
 fn pki_err(e: hpki_cert::Error) -> Error {
     Error::Pki(e.to_string())
@@ -65,10 +55,10 @@ impl Pki {
             &CertSpec {
                 serial: SIGN_CA_SERIAL,
                 subject: testpki::name(&[
-                    (OID_C, "JP"),
-                    (OID_O, "medsign test"),
-                    (OID_OU, "medsign Test HPKI CA"),
-                    (OID_CN, "HPKI-99-MedsignTestSecondSignCA-forNonRepudiation"),
+                    (oid::C, "JP"),
+                    (oid::O, "medsign test"),
+                    (oid::OU, "medsign Test HPKI CA"),
+                    (oid::CN, "HPKI-99-MedsignTestSecondSignCA-forNonRepudiation"),
                 ])
                 .map_err(pki_err)?,
                 key: SIGN_CA_KEY,
@@ -148,10 +138,10 @@ impl Pki {
         let spec = CertSpec {
             serial,
             subject: testpki::name(&[
-                (OID_C, "JP"),
-                (OID_O, subject.organisation),
-                (OID_CN, subject.name_romaji),
-                (OID_SERIAL, subject.serial_number),
+                (oid::C, "JP"),
+                (oid::O, subject.organisation),
+                (oid::CN, subject.name_romaji),
+                (oid::SERIAL_NUMBER, subject.serial_number),
             ])
             .map_err(pki_err)?,
             key,
@@ -159,13 +149,13 @@ impl Pki {
             not_after,
             extensions: vec![
                 testpki::extension(
-                    OID_KEY_USAGE,
+                    oid::KEY_USAGE,
                     true,
                     &KeyUsage(KeyUsages::NonRepudiation.into()),
                 )
                 .map_err(pki_err)?,
-                testpki::extension(OID_CERTIFICATE_POLICIES, true, &policies).map_err(pki_err)?,
-                testpki::extension(OID_SUBJECT_DIRECTORY_ATTRIBUTES, false, &hc_role)
+                testpki::extension(oid::CERTIFICATE_POLICIES, true, &policies).map_err(pki_err)?,
+                testpki::extension(oid::SUBJECT_DIRECTORY_ATTRIBUTES, false, &hc_role)
                     .map_err(pki_err)?,
             ],
         };

@@ -5,7 +5,7 @@
 //! four items.
 
 use der::asn1::{Any, Utf8StringRef};
-use hpki_cert::testpki::{self, CertSpec, TestPki};
+use hpki_cert::testpki::{self, CertSpec, TestPki, oid as x509};
 use rsa::{PrivateKey, pkcs8::EncodePublicKey};
 use spki::ObjectIdentifier;
 use x509_cert::ext::pkix::{
@@ -83,13 +83,6 @@ const EE_NOT_BEFORE: i64 = 1_743_465_600;
 /// 2030-03-31T14:59:59Z (five years, to the holder's birthday in real life).
 const EE_NOT_AFTER: i64 = 1_901_199_599;
 
-const OID_C: &str = "2.5.4.6";
-const OID_OU: &str = "2.5.4.11";
-const OID_CN: &str = "2.5.4.3";
-const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
-const OID_KEY_USAGE: &str = "2.5.29.15";
-const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
-
 fn other_name(oid: ObjectIdentifier, value: &str) -> Result<GeneralName, TestPkiError> {
     let utf8 = Utf8StringRef::new(value).map_err(|e| err("SAN value")(&e))?;
     let any = Any::encode_from(&utf8).map_err(|e| err("SAN value")(&e))?;
@@ -113,14 +106,14 @@ fn holder_spec(
 ) -> Result<CertSpec, TestPkiError> {
     let mut extensions = vec![
         testpki::extension(
-            OID_BASIC_CONSTRAINTS,
+            x509::BASIC_CONSTRAINTS,
             true,
             &BasicConstraints {
                 ca: false,
                 path_len_constraint: None,
             },
         )?,
-        testpki::extension(OID_KEY_USAGE, true, &usage)?,
+        testpki::extension(x509::KEY_USAGE, true, &usage)?,
     ];
     extensions.extend(more);
     Ok(CertSpec {
@@ -148,13 +141,13 @@ impl JpkiTestPki {
             &holder_spec(
                 0x1001,
                 &[
-                    (OID_C, "JP"),
-                    (OID_OU, "medsign test"),
-                    (OID_CN, &holder.serial),
+                    (x509::C, "JP"),
+                    (x509::OU, "medsign test"),
+                    (x509::CN, &holder.serial),
                 ],
                 "jpki-holder-sign",
                 KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
-                vec![testpki::extension(OID_SUBJECT_ALT_NAME, false, &san)?],
+                vec![testpki::extension(x509::SUBJECT_ALT_NAME, false, &san)?],
             )?,
             pki.jpki_sign_ca(),
         )?;
@@ -162,7 +155,7 @@ impl JpkiTestPki {
         let auth = TestPki::issue(
             &holder_spec(
                 0x2001,
-                &[(OID_C, "JP"), (OID_CN, &auth_cn)],
+                &[(x509::C, "JP"), (x509::CN, &auth_cn)],
                 "jpki-holder-auth",
                 KeyUsage(KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment),
                 Vec::new(),
