@@ -10,7 +10,7 @@ use apdu::{Command, Response, StatusWord};
 use rsa::Pkcs1v15Sign;
 use zeroize::Zeroizing;
 
-pub use self::pki::{JpkiTestPki, TestPkiError, oid as jpki_san_oid};
+pub use self::pki::{JpkiTestPki, TestPkiError};
 use crate::VirtualCard;
 
 /// JPKI AP (公的個人認証).

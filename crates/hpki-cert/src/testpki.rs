@@ -472,6 +472,19 @@ fn crl_dp(url: &str) -> Result<CrlDistributionPoints, Error> {
     }]))
 }
 
+/// A JPKI signature certificate's subjectAltName: one `otherName` per `(type, value)`
+/// with a UTF8String value, types from [`profile::jpki_san`].
+pub fn jpki_subject_alt_name(items: &[(&str, &str)]) -> Result<SubjectAltName, Error> {
+    let mut names = Vec::with_capacity(items.len());
+    for (t, v) in items {
+        names.push(GeneralName::OtherName(OtherName {
+            type_id: oid(t)?,
+            value: Any::new(der::Tag::Utf8String, v.as_bytes()).map_err(der_err("otherName"))?,
+        }));
+    }
+    Ok(SubjectAltName(names))
+}
+
 /// The extensions of a test CA certificate: critical basicConstraints (cA, no path
 /// length), critical keyUsage keyCertSign + cRLSign, with `policy` a critical
 /// certificatePolicies with a CPS qualifier, with `crl` a CRL distribution point URL.
@@ -516,6 +529,17 @@ fn ca_spec(serial: u64, subject: Name, key: &'static str, ext: Vec<Extension>) -
 }
 
 impl TestPki {
+    /// The hierarchies built once per process and shared (they are deterministic, so this
+    /// equals [`TestPki::new`]); simulators that make many cards or platforms use it.
+    pub fn shared() -> Result<&'static Self, Error> {
+        static SHARED: std::sync::OnceLock<TestPki> = std::sync::OnceLock::new();
+        if let Some(pki) = SHARED.get() {
+            return Ok(pki);
+        }
+        let built = Self::new()?;
+        Ok(SHARED.get_or_init(|| built))
+    }
+
     /// Builds every hierarchy. Takes a few tens of milliseconds (16 keys, 16 signatures).
     pub fn new() -> Result<Self, Error> {
         let hpki_root = Self::self_signed(ca_spec(
@@ -761,8 +785,7 @@ impl TestPki {
                 true,
                 &KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
             )?);
-            let mut san = Vec::new();
-            for (t, v) in [
+            let san = jpki_subject_alt_name(&[
                 (profile::jpki_san::NAME, "見本\u{3000}一郎"),
                 (profile::jpki_san::NAME_SUBSTITUTE, "見本\u{3000}一郎"),
                 (profile::jpki_san::SEX, "1"),
@@ -775,18 +798,8 @@ impl TestPki {
                     profile::jpki_san::ADDRESS_SUBSTITUTE,
                     "東京都千代田区霞が関一丁目２番２号",
                 ),
-            ] {
-                san.push(GeneralName::OtherName(OtherName {
-                    type_id: oid(t)?,
-                    value: Any::new(der::Tag::Utf8String, v.as_bytes())
-                        .map_err(der_err("otherName"))?,
-                }));
-            }
-            extensions.push(extension(
-                oid::SUBJECT_ALT_NAME,
-                false,
-                &SubjectAltName(san),
-            )?);
+            ])?;
+            extensions.push(extension(oid::SUBJECT_ALT_NAME, false, &san)?);
             extensions.push(extension(
                 oid::CERTIFICATE_POLICIES,
                 true,

@@ -50,7 +50,7 @@ pub(crate) struct Pki {
 impl Pki {
     /// Builds the deterministic CA certificates from the fixed keys.
     pub(crate) fn new() -> Result<Self, Error> {
-        let root = TestPki::new().map_err(pki_err)?.hpki_root().clone();
+        let root = TestPki::shared().map_err(pki_err)?.hpki_root().clone();
         let sign_ca = TestPki::issue(
             &CertSpec {
                 serial: SIGN_CA_SERIAL,

@@ -1,7 +1,7 @@
 //! The three test holders of the virtual HPKI cards, with the keys and certificates of
 //! `hpki-cert`'s HPKI-shaped test PKI (fixed test keys; test material only).
 
-use hpki_cert::Qualification;
+use hpki_cert::{Qualification, testpki::TestPki};
 
 use super::{HpkiKey, VirtualHpkiCard};
 
@@ -61,7 +61,7 @@ pub struct HpkiTestCertificates {
 }
 
 fn keys(holder: HpkiHolder) -> Result<(HpkiTestCertificates, HpkiKey, HpkiKey), HpkiTestCardError> {
-    let pki = crate::shared_test_pki()?;
+    let pki = TestPki::shared()?;
     let q = holder.qualification();
     let missing = || HpkiTestCardError::NoCertificate(holder);
     let signing = pki.signing(&q).ok_or_else(missing)?;

@@ -4,31 +4,14 @@
 //! certificates are issued here by its builder, with the holder's own subject and basic
 //! four items.
 
-use der::asn1::{Any, Utf8StringRef};
-use hpki_cert::testpki::{self, CertSpec, TestPki, oid as x509};
-use rsa::{PrivateKey, pkcs8::EncodePublicKey};
-use spki::ObjectIdentifier;
-use x509_cert::ext::pkix::{
-    BasicConstraints, KeyUsage, KeyUsages, SubjectAltName,
-    name::{GeneralName, OtherName},
+use hpki_cert::{
+    profile::jpki_san,
+    testpki::{self, CertSpec, TestPki, oid as x509},
 };
+use rsa::{PrivateKey, pkcs8::EncodePublicKey};
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
 use crate::jpki::TestHolder;
-
-/// JPKI's subjectAltName otherName types for the basic four items in the signature
-/// certificate (J-LIS certificate profile; the arc `1.2.392.200149.8.5.5`).
-pub mod oid {
-    use spki::ObjectIdentifier;
-
-    /// 氏名 (name), UTF8String.
-    pub const NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
-    /// 性別 (sex), UTF8String with the card's digit.
-    pub const SEX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
-    /// 生年月日 (birth date), UTF8String `YYYYMMDD`.
-    pub const BIRTH_DATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
-    /// 住所 (address), UTF8String.
-    pub const ADDRESS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
-}
 
 /// Why the test PKI could not be built (never expected with the embedded keys; reported
 /// instead of panicking).
@@ -83,15 +66,6 @@ const EE_NOT_BEFORE: i64 = 1_743_465_600;
 /// 2030-03-31T14:59:59Z (five years, to the holder's birthday in real life).
 const EE_NOT_AFTER: i64 = 1_901_199_599;
 
-fn other_name(oid: ObjectIdentifier, value: &str) -> Result<GeneralName, TestPkiError> {
-    let utf8 = Utf8StringRef::new(value).map_err(|e| err("SAN value")(&e))?;
-    let any = Any::encode_from(&utf8).map_err(|e| err("SAN value")(&e))?;
-    Ok(GeneralName::OtherName(OtherName {
-        type_id: oid,
-        value: any,
-    }))
-}
-
 fn timestamp(secs: i64) -> Result<jiff::Timestamp, TestPkiError> {
     jiff::Timestamp::from_second(secs).map_err(|e| err("validity")(&e))
 }
@@ -130,13 +104,14 @@ impl JpkiTestPki {
     /// Builds the hierarchy for `holder` (the signature certificate carries the holder's
     /// basic four items).
     pub fn generate(holder: &TestHolder) -> Result<Self, TestPkiError> {
-        let pki = crate::shared_test_pki()?;
-        let san = SubjectAltName(vec![
-            other_name(oid::NAME, &holder.name)?,
-            other_name(oid::SEX, &holder.sex.to_string())?,
-            other_name(oid::BIRTH_DATE, &holder.birth_date)?,
-            other_name(oid::ADDRESS, &holder.address)?,
-        ]);
+        let pki = TestPki::shared()?;
+        let sex = holder.sex.to_string();
+        let san = testpki::jpki_subject_alt_name(&[
+            (jpki_san::NAME, &holder.name),
+            (jpki_san::SEX, &sex),
+            (jpki_san::DATE_OF_BIRTH, &holder.birth_date),
+            (jpki_san::ADDRESS, &holder.address),
+        ])?;
         let sign = TestPki::issue(
             &holder_spec(
                 0x1001,
