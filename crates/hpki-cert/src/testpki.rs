@@ -180,12 +180,17 @@ fn oid(s: &str) -> Result<ObjectIdentifier, Error> {
 }
 
 /// A distinguished name, in encoding order (`C` first), each attribute `(oid, value)`.
-/// `C` and `serialNumber` are PrintableString, every other value UTF8String (as in the
-/// real HPKI certificates).
+/// `C` and `serialNumber` are PrintableString (other characters are an error), every
+/// other value UTF8String (as in the real HPKI certificates).
 pub fn name(attrs: &[(&str, &str)]) -> Result<Name, Error> {
     let mut seq = RdnSequence::default();
     for (t, v) in attrs {
         let tag = if *t == OID_C || *t == OID_SERIAL {
+            der::asn1::PrintableStringRef::new(v).map_err(|_| {
+                Error::TestPki(format!(
+                    "{v:?} is not a PrintableString (A-Z a-z 0-9 space and ' ( ) + , - . / : = ?)"
+                ))
+            })?;
             der::Tag::PrintableString
         } else {
             der::Tag::Utf8String

@@ -116,17 +116,6 @@ impl Pki {
             .checked_add(jiff::Span::new().years(5))
             .map_err(|e| Error::Pki(format!("validity: {e}")))?
             .timestamp();
-        // serialNumber is a PrintableString, as in the real certificates.
-        if !subject
-            .serial_number
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || " '()+,-./:=?".contains(c))
-        {
-            return Err(Error::Pki(
-                "the person id is not a PrintableString (A-Z a-z 0-9 and ' ( ) + , - . / : = ?)"
-                    .into(),
-            ));
-        }
         let policies = CertificatePolicies(vec![PolicyInformation {
             policy_identifier: SIGN_CP
                 .parse()
