@@ -4,8 +4,9 @@ use const_oid::{AssociatedOid as _, ObjectIdentifier};
 use der::{Decode, Encode, Header, Reader, SliceReader};
 use sha2::Digest as _;
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage,
-    SubjectAltName, SubjectKeyIdentifier, name::GeneralName,
+    AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, SubjectAltName, SubjectKeyIdentifier,
+    crl::dp::DistributionPoint, name::DistributionPointName, name::GeneralName,
 };
 
 use crate::{Error, HcRole, Qualification};
@@ -22,6 +23,8 @@ pub(crate) const OID_AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6
 // Path validation compares policies with its dotted text; its test checks the two agree.
 #[cfg(test)]
 pub(crate) const OID_ANY_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32.0");
+/// id-ad-ocsp (RFC 5280 §4.2.2.1).
+const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
 pub(crate) const OID_KP_TIME_STAMPING: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 
@@ -89,6 +92,10 @@ pub struct Certificate {
     pub(crate) ski: Option<Vec<u8>>,
     pub(crate) aki: Option<Vec<u8>>,
     pub(crate) san: Vec<GeneralName>,
+    /// The cRLDistributionPoints extension's points.
+    pub(crate) crl_dps: Vec<DistributionPoint>,
+    /// OCSP responder URIs from authorityInfoAccess.
+    pub(crate) ocsp: Vec<String>,
     pub(crate) hc_role: Option<HcRole>,
     /// Critical extensions this crate does not process (dotted OIDs).
     pub(crate) unknown_critical: Vec<String>,
@@ -139,6 +146,8 @@ impl Certificate {
             ski: None,
             aki: None,
             san: Vec::new(),
+            crl_dps: Vec::new(),
+            ocsp: Vec::new(),
             hc_role: None,
             unknown_critical: Vec::new(),
             malformed_extensions: Vec::new(),
@@ -182,6 +191,24 @@ impl Certificate {
                     .map_err(bad),
                 OID_AKI => AuthorityKeyIdentifier::from_der(value)
                     .map(|v| cert.aki = v.key_identifier.map(|k| k.as_bytes().to_vec()))
+                    .map_err(bad),
+                OID_CRL_DP => CrlDistributionPoints::from_der(value)
+                    .map(|v| cert.crl_dps = v.0)
+                    .map_err(bad),
+                OID_AIA => AuthorityInfoAccessSyntax::from_der(value)
+                    .map(|v| {
+                        cert.ocsp = v
+                            .0
+                            .into_iter()
+                            .filter(|a| a.access_method == OID_AD_OCSP)
+                            .filter_map(|a| match a.access_location {
+                                GeneralName::UniformResourceIdentifier(u) => {
+                                    Some(u.as_str().to_owned())
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                    })
                     .map_err(bad),
                 crate::hcrole::SUBJECT_DIRECTORY_ATTRIBUTES => {
                     // Other directory attributes are allowed; only an hcRole is read.
@@ -280,6 +307,29 @@ impl Certificate {
                 .map(|(_, p)| p.iter().map(ToString::to_string).collect())
                 .unwrap_or_default()
         })
+    }
+
+    /// The URIs of the cRLDistributionPoints extension's full names, in order (e.g.
+    /// `http://cert.medis.or.jp/sign/crl-sign2.crl`); empty when it has none.
+    pub fn crl_distribution_urls(&self) -> Vec<String> {
+        self.crl_dps
+            .iter()
+            .filter_map(|dp| match &dp.distribution_point {
+                Some(DistributionPointName::FullName(names)) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|n| match n {
+                GeneralName::UniformResourceIdentifier(u) => Some(u.as_str().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The OCSP responder URIs of the authorityInfoAccess extension (real HPKI and
+    /// JPKI signing certificates name none; they publish CRLs).
+    pub fn ocsp_responders(&self) -> &[String] {
+        &self.ocsp
     }
 
     /// The hcRole, when the certificate carries one.

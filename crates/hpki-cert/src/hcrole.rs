@@ -44,6 +44,19 @@ pub enum Qualification {
 }
 
 impl Qualification {
+    /// The stable name used in reports and JSON: the variant's name (`MedicalDoctor`,
+    /// `Pharmacist`, ...), or the hcRole text itself for [`Qualification::Other`].
+    pub fn name(&self) -> &str {
+        match self {
+            Self::MedicalDoctor => "MedicalDoctor",
+            Self::Dentist => "Dentist",
+            Self::Pharmacist => "Pharmacist",
+            Self::DirectorOfHospital => "DirectorOfHospital",
+            Self::DirectorOfClinic => "DirectorOfClinic",
+            Self::Other(text) => text,
+        }
+    }
+
     /// Maps an hcRole free text to a qualification; unknown texts become
     /// [`Qualification::Other`]. Case and surrounding spaces are ignored, and the
     /// Japanese names are recognised too.
@@ -459,5 +472,12 @@ mod tests {
         for n in 0..der.len() {
             assert!(HcRole::parse(&der[..n]).is_err(), "prefix {n}");
         }
+    }
+}
+
+impl serde::Serialize for Qualification {
+    /// As its [`name`](Qualification::name).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }

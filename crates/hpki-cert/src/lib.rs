@@ -7,9 +7,11 @@ mod classify;
 mod crl;
 mod error;
 mod hcrole;
+mod indication;
 mod memo;
 mod path;
 pub mod profile;
+mod revocation;
 mod trust;
 mod verify;
 
@@ -22,8 +24,10 @@ pub use crate::{
     crl::{Crl, RevokedEntry},
     error::Error,
     hcrole::{HPKI_ROLE_SCHEME, HcActor, HcRole, Qualification},
+    indication::{Indication, SubIndication, Verdict},
+    revocation::{CrlAnswer, CrlFetchError, CrlSource, RevocationPolicy},
     path::{
-        PathCheck, PathOptions, PathReport, Purpose, Verdict, validate_certificate_path,
+        PathCheck, PathOptions, PathReport, Purpose, validate_certificate_path,
         validate_path,
     },
     trust::{TrustStore, certificate_pem},

@@ -1,29 +1,10 @@
 //! Certification path building and validation (RFC 5280 §6, the parts HPKI and JPKI
 //! use), reported check by check.
 
-use crate::{CertInfo, Certificate, Crl, Qualification, TrustStore, cert, profile};
-
-/// The ETSI EN 319 102-1 three-valued result of a check or of a whole validation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Verdict {
-    /// TOTAL-PASSED: the check passed.
-    Valid,
-    /// TOTAL-FAILED: the check failed; more data would not change that.
-    Invalid,
-    /// INDETERMINATE: the check could not be decided with what was given (no path to an
-    /// anchor, no usable CRL).
-    Indeterminate,
-}
-
-impl core::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            Self::Valid => "VALID",
-            Self::Invalid => "INVALID",
-            Self::Indeterminate => "INDETERMINATE",
-        })
-    }
-}
+use crate::{
+    CertInfo, Certificate, Crl, CrlSource, Qualification, RevocationPolicy, SubIndication,
+    TrustStore, Verdict, cert, profile,
+};
 
 /// What the end-entity key is being used for; decides the keyUsage the leaf needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -51,10 +32,13 @@ pub struct PathOptions {
     pub crls: std::sync::Arc<[Vec<u8>]>,
     /// What the leaf's key is used for.
     pub purpose: Purpose,
-    /// When set, a certificate for which no valid CRL was supplied makes the result
-    /// INDETERMINATE; otherwise its revocation check passes with the detail
-    /// "not checked".
-    pub require_revocation: bool,
+    /// What counts as revocation status: by default ([`RevocationPolicy::Required`]) a
+    /// certificate without a usable, fresh CRL makes the result INDETERMINATE; a
+    /// waiver is named in [`PathReport::waivers`].
+    pub revocation: RevocationPolicy,
+    /// Where CRLs come from when [`crls`](Self::crls) has none for a certificate (an
+    /// online fetcher of CRL distribution points, a directory); none by default.
+    pub crl_source: Option<std::sync::Arc<dyn CrlSource>>,
     /// When set, the leaf must assert one of [`accepted_policies`](Self::accepted_policies).
     pub require_policy: bool,
     /// Certificate policies this verifier understands: exact dotted OIDs, or arcs ending
@@ -66,14 +50,16 @@ pub struct PathOptions {
 }
 
 impl PathOptions {
-    /// Defaults: no CRLs, any signature purpose, HPKI and JPKI policy arcs understood,
-    /// neither policy nor revocation required.
+    /// Defaults: no CRLs and no CRL source, any signature purpose, HPKI and JPKI
+    /// policy arcs understood, no policy required, revocation status required (fail
+    /// closed: without a CRL the result is INDETERMINATE).
     pub fn at(at: jiff::Timestamp) -> Self {
         Self {
             at,
             crls: std::sync::Arc::from(Vec::new()),
             purpose: Purpose::AnySignature,
-            require_revocation: false,
+            revocation: RevocationPolicy::Required,
+            crl_source: None,
             require_policy: false,
             accepted_policies: vec![
                 profile::HPKI_POLICY_ARC.to_owned(),
@@ -106,9 +92,26 @@ impl PathOptions {
         self
     }
 
-    /// Sets whether revocation must be established.
+    /// Sets whether revocation must be established (`false` is
+    /// [`RevocationPolicy::Waived`]).
     pub fn with_required_revocation(mut self, required: bool) -> Self {
-        self.require_revocation = required;
+        self.revocation = if required {
+            RevocationPolicy::Required
+        } else {
+            RevocationPolicy::Waived
+        };
+        self
+    }
+
+    /// Sets the revocation policy.
+    pub fn with_revocation_policy(mut self, policy: RevocationPolicy) -> Self {
+        self.revocation = policy;
+        self
+    }
+
+    /// Sets the source asked for CRLs that [`crls`](Self::crls) lacks.
+    pub fn with_crl_source(mut self, source: std::sync::Arc<dyn CrlSource>) -> Self {
+        self.crl_source = Some(source);
         self
     }
 
@@ -130,7 +133,8 @@ impl PathOptions {
 }
 
 /// One named check on one certificate of the path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct PathCheck {
     /// Stable identifier: `parse`, `signature`, `validity`, `name_chaining`,
     /// `basic_constraints`, `key_usage`, `critical_extensions`, `policy`, `revocation`
@@ -138,6 +142,8 @@ pub struct PathCheck {
     pub name: &'static str,
     /// The result.
     pub verdict: Verdict,
+    /// Why, when the result is not VALID.
+    pub sub_indication: Option<SubIndication>,
     /// Subject (RFC 4514) of the certificate checked.
     pub subject: String,
     /// What was found, in words.
@@ -151,6 +157,13 @@ pub struct PathReport {
     /// The overall verdict: INVALID if any check is, else INDETERMINATE if any check
     /// is, else VALID.
     pub verdict: Verdict,
+    /// The sub-indication of the first check with the overall verdict.
+    pub sub_indication: Option<SubIndication>,
+    /// The subject (RFC 4514) of the configured trust anchor the path ended at.
+    pub anchor: Option<String>,
+    /// What the validation policy waived (a certificate whose revocation was not
+    /// checked, and why): empty under the default policy.
+    pub waivers: Vec<String>,
     /// Every check, leaf first, in the order performed.
     pub checks: Vec<PathCheck>,
     /// The path built, leaf first, ending at the anchor when one was reached (DER).
@@ -204,9 +217,13 @@ pub fn validate_path(
         Err(e) => {
             return PathReport {
                 verdict: Verdict::Invalid,
+                sub_indication: Some(SubIndication::FormatFailure),
+                anchor: None,
+                waivers: Vec::new(),
                 checks: vec![PathCheck {
                     name: "parse",
                     verdict: Verdict::Invalid,
+                    sub_indication: Some(SubIndication::FormatFailure),
                     subject: String::new(),
                     detail: e.to_string(),
                 }],
@@ -217,21 +234,37 @@ pub fn validate_path(
             };
         }
     };
-    let mut warnings = Vec::new();
+    // Validation data that does not decode fails the path (it is never silently
+    // dropped: a corrupted certificate might have been the one that mattered).
+    let mut unparsable = Vec::new();
     let extras: Vec<std::sync::Arc<Certificate>> = extra_certs
         .iter()
         .enumerate()
         .filter_map(|(i, der)| match store.certificate(der) {
             Ok(c) => Some(c),
             Err(e) => {
-                warnings.push(format!("extra certificate #{i} ignored: {e}"));
+                unparsable.push(format!("supplied certificate #{i} does not parse: {e}"));
                 None
             }
         })
         .collect();
     let extras: Vec<&Certificate> = extras.iter().map(|c| &**c).collect();
     let mut report = validate_parsed(&leaf, &extras, store, opts);
-    report.warnings.splice(0..0, warnings);
+    if !unparsable.is_empty() {
+        let subject = leaf.subject();
+        report.checks.splice(
+            0..0,
+            unparsable.into_iter().map(|detail| PathCheck {
+                name: "parse",
+                verdict: Verdict::Invalid,
+                sub_indication: Some(SubIndication::FormatFailure),
+                subject: subject.clone(),
+                detail,
+            }),
+        );
+        report.verdict = Verdict::Invalid;
+        report.sub_indication = Some(SubIndication::FormatFailure);
+    }
     report
 }
 
@@ -253,30 +286,24 @@ fn validate_parsed(
     opts: &PathOptions,
 ) -> PathReport {
     let mut warnings = Vec::new();
+    let mut waivers = Vec::new();
     let built = build(leaf, extras, store, opts.max_path_len);
     let chain = &built.chain;
-    let mut checks = Vec::new();
-    let mut push = |name, verdict, c: &Certificate, detail: String| {
-        checks.push(PathCheck {
-            name,
-            verdict,
-            subject: c.subject(),
-            detail,
-        });
-    };
-
-    let crls: Vec<std::sync::Arc<Crl>> = opts
-        .crls
-        .iter()
-        .enumerate()
-        .filter_map(|(i, der)| match store.crl(der) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                warnings.push(format!("CRL #{i} ignored: {e}"));
-                None
-            }
-        })
-        .collect();
+    let mut out = Checks::default();
+    let mut crls: Vec<std::sync::Arc<Crl>> = Vec::with_capacity(opts.crls.len());
+    for (i, der) in opts.crls.iter().enumerate() {
+        match store.crl(der) {
+            Ok(c) => crls.push(c),
+            // A supplied CRL that does not decode fails closed, whatever the policy.
+            Err(e) => out.push_sub(
+                "revocation",
+                Verdict::Invalid,
+                Some(SubIndication::FormatFailure),
+                leaf,
+                format!("supplied CRL #{i} does not parse: {e}"),
+            ),
+        }
+    }
 
     for (i, c) in chain.iter().enumerate() {
         let issuer = chain.get(i + 1);
@@ -285,7 +312,7 @@ fn validate_parsed(
         // signature
         if !is_anchor {
             match (issuer, built.signatures.get(i)) {
-                (Some(iss), Some(Ok(()))) => push(
+                (Some(iss), Some(Ok(()))) => out.push(
                     "signature",
                     Verdict::Valid,
                     c,
@@ -295,7 +322,7 @@ fn validate_parsed(
                         iss.subject()
                     ),
                 ),
-                (Some(iss), Some(Err(e))) => push(
+                (Some(iss), Some(Err(e))) => out.push(
                     "signature",
                     Verdict::Invalid,
                     c,
@@ -310,21 +337,26 @@ fn validate_parsed(
 
         // validity
         if opts.at < c.not_before {
-            push(
+            out.push_sub(
                 "validity",
                 Verdict::Invalid,
+                Some(SubIndication::NotYetValid),
                 c,
                 format!("not yet valid at {}: valid from {}", opts.at, c.not_before),
             );
         } else if opts.at > c.not_after {
-            push(
+            // EN 319 102-1 §5.2.6: past its validity the certificate may still have been
+            // valid when the signature was made; only a proof of existence (a
+            // time-stamp) can show that, so this is INDETERMINATE, not INVALID.
+            out.push_sub(
                 "validity",
-                Verdict::Invalid,
+                Verdict::Indeterminate,
+                Some(SubIndication::OutOfBoundsNoPoe),
                 c,
                 format!("expired at {}: valid until {}", opts.at, c.not_after),
             );
         } else {
-            push(
+            out.push(
                 "validity",
                 Verdict::Valid,
                 c,
@@ -335,14 +367,14 @@ fn validate_parsed(
         // name chaining
         if let Some(iss) = issuer {
             if c.issuer_der == iss.subject_der {
-                push(
+                out.push(
                     "name_chaining",
                     Verdict::Valid,
                     c,
                     format!("issuer is {}", iss.subject()),
                 );
             } else {
-                push(
+                out.push(
                     "name_chaining",
                     Verdict::Invalid,
                     c,
@@ -366,13 +398,13 @@ fn validate_parsed(
                 Some(_) => "cA=FALSE",
                 None => "no basicConstraints",
             };
-            push(
+            out.push(
                 "basic_constraints",
                 Verdict::Valid,
                 c,
                 format!("trust anchor ({ca}): trusted by configuration"),
             );
-            push(
+            out.push(
                 "key_usage",
                 Verdict::Valid,
                 c,
@@ -382,15 +414,15 @@ fn validate_parsed(
             let below = i - 1; // intermediates between this CA and the leaf
             match &c.basic_constraints {
                 Some(bc) if bc.ca => match bc.path_len_constraint {
-                    Some(n) if below > usize::from(n) => push(
+                    Some(n) if below > usize::from(n) => out.push(
                         "basic_constraints",
                         Verdict::Invalid,
                         c,
                         format!("pathLenConstraint {n} but {below} CA certificates follow"),
                     ),
-                    _ => push("basic_constraints", Verdict::Valid, c, "cA=TRUE".to_owned()),
+                    _ => out.push("basic_constraints", Verdict::Valid, c, "cA=TRUE".to_owned()),
                 },
-                _ => push(
+                _ => out.push(
                     "basic_constraints",
                     Verdict::Invalid,
                     c,
@@ -399,14 +431,14 @@ fn validate_parsed(
                 ),
             }
             if c.key_usage.is_none() || ku.contains(&"keyCertSign") {
-                push(
+                out.push(
                     "key_usage",
                     Verdict::Valid,
                     c,
                     format!("CA key usage {}", describe(&ku)),
                 );
             } else {
-                push(
+                out.push(
                     "key_usage",
                     Verdict::Invalid,
                     c,
@@ -415,7 +447,7 @@ fn validate_parsed(
             }
         } else {
             let (ok, detail) = leaf_usage(c, opts.purpose, &ku);
-            push(
+            out.push(
                 "key_usage",
                 if ok { Verdict::Valid } else { Verdict::Invalid },
                 c,
@@ -425,7 +457,7 @@ fn validate_parsed(
 
         // critical extensions
         if !c.malformed_extensions.is_empty() {
-            push(
+            out.push(
                 "critical_extensions",
                 Verdict::Invalid,
                 c,
@@ -435,7 +467,7 @@ fn validate_parsed(
                 ),
             );
         } else if !c.unknown_critical.is_empty() {
-            push(
+            out.push(
                 "critical_extensions",
                 Verdict::Invalid,
                 c,
@@ -445,7 +477,7 @@ fn validate_parsed(
                 ),
             );
         } else {
-            push(
+            out.push(
                 "critical_extensions",
                 Verdict::Valid,
                 c,
@@ -456,41 +488,47 @@ fn validate_parsed(
         // policy
         if !is_anchor {
             let (verdict, detail) = policy_check(c, i == 0, opts);
-            push("policy", verdict, c, detail);
+            out.push("policy", verdict, c, detail);
         }
 
         // revocation
         if let (false, Some(iss)) = (is_anchor, issuer) {
-            let (verdict, detail) = revocation_check(c, iss, &crls, opts);
-            push("revocation", verdict, c, detail);
+            let (verdict, sub, detail) = revocation_check(c, iss, i == 0, &crls, store, opts);
+            if verdict == Verdict::Valid && opts.revocation == RevocationPolicy::Waived {
+                if let Some(why) = detail.strip_prefix(WAIVED) {
+                    waivers.push(format!("{}: revocation not checked ({why})", c.subject()));
+                }
+            }
+            out.push_sub("revocation", verdict, sub, c, detail);
         }
     }
 
     // anchor
     let top = chain.last().copied().unwrap_or(leaf);
+    let anchor = built.anchored.then(|| top.subject());
     if built.anchored {
-        push(
+        out.push(
             "anchor",
             Verdict::Valid,
             top,
             "path ends at a configured trust anchor".to_owned(),
         );
     } else if top.is_self_issued() && top.verify_signed_by(&top.spki_der).is_ok() {
-        push(
+        out.push(
             "anchor",
             Verdict::Indeterminate,
             top,
             SELF_SIGNED_NOT_ANCHOR.to_owned(),
         );
     } else if chain.len() >= opts.max_path_len {
-        push(
+        out.push(
             "anchor",
             Verdict::Indeterminate,
             top,
             format!("no trust anchor within {} certificates", opts.max_path_len),
         );
     } else {
-        push(
+        out.push(
             "anchor",
             Verdict::Indeterminate,
             top,
@@ -501,13 +539,16 @@ fn validate_parsed(
         );
     }
 
-    let verdict = if checks.iter().any(|c| c.verdict == Verdict::Invalid) {
-        Verdict::Invalid
-    } else if checks.iter().any(|c| c.verdict == Verdict::Indeterminate) {
-        Verdict::Indeterminate
-    } else {
-        Verdict::Valid
-    };
+    let checks = out.0;
+    let verdict = checks
+        .iter()
+        .map(|c| c.verdict)
+        .max()
+        .unwrap_or(Verdict::Valid);
+    let sub_indication = checks
+        .iter()
+        .find(|c| c.verdict == verdict)
+        .and_then(|c| c.sub_indication);
     for crl in &crls {
         if !chain.iter().any(|c| c.issuer_der == crl.issuer_der) {
             warnings.push(format!(
@@ -518,11 +559,47 @@ fn validate_parsed(
     }
     PathReport {
         verdict,
+        sub_indication,
+        anchor,
+        waivers,
         checks,
         chain: chain.iter().map(|c| c.der.clone()).collect(),
         qualification: leaf.hc_role().and_then(crate::HcRole::qualification),
         leaf: Some(CertInfo::from_certificate(leaf)),
         warnings,
+    }
+}
+
+/// The checks of one path, in order.
+#[derive(Default)]
+struct Checks(Vec<PathCheck>);
+
+impl Checks {
+    fn push(&mut self, name: &'static str, verdict: Verdict, c: &Certificate, detail: String) {
+        self.push_sub(name, verdict, None, c, detail);
+    }
+
+    /// A check with its own sub-indication (the default for its name otherwise).
+    fn push_sub(
+        &mut self,
+        name: &'static str,
+        verdict: Verdict,
+        sub: Option<SubIndication>,
+        c: &Certificate,
+        detail: String,
+    ) {
+        let sub = if verdict == Verdict::Valid {
+            None
+        } else {
+            sub.or(Some(default_sub_indication(name, verdict)))
+        };
+        self.0.push(PathCheck {
+            name,
+            verdict,
+            sub_indication: sub,
+            subject: c.subject(),
+            detail,
+        });
     }
 }
 
@@ -625,35 +702,72 @@ fn policy_check(c: &Certificate, is_leaf: bool, opts: &PathOptions) -> (Verdict,
     }
 }
 
+/// The prefix of a waived revocation check's detail.
+const WAIVED: &str = "not checked (waived by the validation policy): ";
+
+/// The revocation check of `c` (issued by `issuer`): the supplied CRLs first, then the
+/// CRL source, then the policy's decision when neither settles the status.
 fn revocation_check(
     c: &Certificate,
     issuer: &Certificate,
+    is_leaf: bool,
+    crls: &[std::sync::Arc<Crl>],
+    store: &TrustStore,
+    opts: &PathOptions,
+) -> (Verdict, Option<SubIndication>, String) {
+    let mut problems = match status_from(c, issuer, is_leaf, crls, opts) {
+        Ok(settled) => return settled,
+        Err(problems) => problems,
+    };
+    if let Some(source) = &opts.crl_source {
+        let answer = source.crls_for(c);
+        let mut fetched = Vec::with_capacity(answer.crls.len());
+        for der in &answer.crls {
+            match store.crl(der) {
+                Ok(crl) => fetched.push(crl),
+                Err(e) => problems.push(format!("a fetched CRL does not parse: {e}")),
+            }
+        }
+        problems.extend(answer.errors.iter().map(ToString::to_string));
+        match status_from(c, issuer, is_leaf, &fetched, opts) {
+            Ok(settled) => return settled,
+            Err(more) => problems.extend(more),
+        }
+    }
+    problems.dedup();
+    let why = problems.join("; ");
+    match opts.revocation {
+        RevocationPolicy::Waived => (Verdict::Valid, None, format!("{WAIVED}{why}")),
+        _ => (
+            Verdict::Indeterminate,
+            Some(SubIndication::TryLater),
+            format!("revocation status unknown: {why}"),
+        ),
+    }
+}
+
+/// The status `crls` give `c`: `Ok` when they settle it (revoked, or not revoked per a
+/// fresh CRL), else the reasons none did.
+fn status_from(
+    c: &Certificate,
+    issuer: &Certificate,
+    is_leaf: bool,
     crls: &[std::sync::Arc<Crl>],
     opts: &PathOptions,
-) -> (Verdict, String) {
+) -> Result<(Verdict, Option<SubIndication>, String), Vec<String>> {
     let from_issuer: Vec<&Crl> = crls
         .iter()
         .map(|c| &**c)
         .filter(|crl| crl.issuer_der == c.issuer_der)
         .collect();
-    let not_checked = |why: String| {
-        if opts.require_revocation {
-            (Verdict::Indeterminate, why)
-        } else {
-            (Verdict::Valid, format!("not checked: {why}"))
-        }
-    };
     if from_issuer.is_empty() {
-        return not_checked(format!("no CRL from {} supplied", c.issuer()));
+        return Err(vec![format!("no CRL from {}", c.issuer())]);
     }
     if issuer.key_usage.is_some() && !issuer.key_usage_names().contains(&"cRLSign") {
-        return (
-            Verdict::Indeterminate,
-            format!(
-                "{} may not sign CRLs (keyUsage lacks cRLSign)",
-                issuer.subject()
-            ),
-        );
+        return Err(vec![format!(
+            "{} may not sign CRLs (keyUsage lacks cRLSign)",
+            issuer.subject()
+        )]);
     }
     let mut problems = Vec::new();
     let mut usable = Vec::new();
@@ -678,43 +792,75 @@ fn revocation_check(
             let reason = entry
                 .reason
                 .map_or_else(|| "no reason given".to_owned(), |r| format!("{r:?}"));
-            return (
-                Verdict::Invalid,
+            let sub = if is_leaf {
+                SubIndication::Revoked
+            } else {
+                SubIndication::RevokedCaNoPoe
+            };
+            return Ok((
+                sub.indication().worst(Verdict::Indeterminate),
+                Some(sub),
                 format!(
                     "revoked on {} ({reason}), CRL of {}",
                     entry.date,
                     crl.this_update()
                 ),
-            );
+            ));
         }
     }
-    let fresh = usable
-        .iter()
-        .find(|crl| crl.next_update().is_none_or(|n| n >= opts.at));
+    // Freshness: a CRL gives the status at the validation time when that time is not
+    // after its nextUpdate (a CRL issued later than the validation time gives it too:
+    // revocation is final). A CRL without nextUpdate only when issued at or after it.
+    let fresh = usable.iter().find(|crl| match crl.next_update() {
+        Some(next) => opts.at <= next,
+        None => crl.this_update() >= opts.at,
+    });
     match fresh {
         Some(crl) => {
             let later = crl
                 .entry_for(c)
                 .map(|e| format!("; revoked later, on {}", e.date))
                 .unwrap_or_default();
-            (
+            Ok((
                 Verdict::Valid,
+                None,
                 format!(
                     "not revoked at {} per the CRL of {}{later}",
                     opts.at,
                     crl.this_update()
                 ),
-            )
+            ))
         }
-        None if !usable.is_empty() => (
-            Verdict::Indeterminate,
-            format!(
-                "CRLs from {} are stale at {} (nextUpdate passed)",
-                c.issuer(),
-                opts.at
-            ),
-        ),
-        None => (Verdict::Indeterminate, problems.join("; ")),
+        None => {
+            for crl in &usable {
+                problems.push(format!(
+                    "the CRL of {} from {} is stale at {} (nextUpdate {})",
+                    crl.this_update(),
+                    c.issuer(),
+                    opts.at,
+                    crl.next_update()
+                        .map_or_else(|| "absent".to_owned(), |n| n.to_string())
+                ));
+            }
+            Err(problems)
+        }
+    }
+}
+
+/// The sub-indication of a failed check that did not name its own.
+fn default_sub_indication(name: &str, verdict: Verdict) -> SubIndication {
+    match (name, verdict) {
+        ("parse", _) => SubIndication::FormatFailure,
+        ("anchor", _) => SubIndication::NoCertificateChainFound,
+        ("revocation", Verdict::Invalid) => SubIndication::Revoked,
+        ("revocation", _) => SubIndication::TryLater,
+        ("signature" | "name_chaining" | "critical_extensions", _) => {
+            SubIndication::CertificateChainGeneralFailure
+        }
+        ("basic_constraints" | "key_usage" | "policy", _) => {
+            SubIndication::ChainConstraintsFailure
+        }
+        _ => SubIndication::Generic,
     }
 }
 
