@@ -3,7 +3,7 @@
 # hcRole extension, and agrees with our CRL; and the bundled MHLW root and MEDIS CA
 # chain the real sample signer.
 set -euo pipefail
-: "${ROOT:?}" "${SHARED:?}" "${CARGO_TARGET_DIR:?}"
+: "${ROOT:?}" "${CARGO_TARGET_DIR:?}"
 TMP=${CONFORMANCE_TMP:-$(mktemp -d)}/hpki-cert
 mkdir -p "$TMP"
 
@@ -64,8 +64,8 @@ verify hpki-root.pem hpki-sign-ca.pem dentist-sign.pem -crl_check -CRLfile "$P/h
   || fail "openssl rejected the dentist with the CRL"
 echo "30-hpki-cert: openssl agrees with the CRL (physician revoked, dentist good)"
 
-# The real sample signer chains to the bundled anchors (copies of shared/fixtures/trust).
-python3 - "$SHARED/fixtures/eprescription/prescription-004_01.xml" "$TMP/sample-signer.der" <<'PY'
+# The real sample signer chains to the bundled anchors (copies of fixtures/trust).
+python3 - "$ROOT/fixtures/eprescription/prescription-004_01.xml" "$TMP/sample-signer.der" <<'PY'
 import base64, re, sys
 xml = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r"X509Certificate>([^<]+)</", xml)

@@ -3,7 +3,7 @@
 # and Python signxml, its canonicalization agrees with lxml's, and verify_prescription
 # gives the expected statuses on the real samples.
 set -euo pipefail
-: "${ROOT:?}" "${SHARED:?}" "${CARGO_TARGET_DIR:?}"
+: "${ROOT:?}" "${CARGO_TARGET_DIR:?}"
 TMP=${CONFORMANCE_TMP:-$(mktemp -d)}/xades
 mkdir -p "$TMP"
 fail() { echo "40-xades: $*" >&2; exit 1; }
@@ -12,7 +12,7 @@ EX="$CARGO_TARGET_DIR/debug/examples"
 if [ ! -x "$EX/verify_prescription" ] || [ ! -x "$EX/sign_prescription" ]; then
   (cd "$ROOT" && cargo build --quiet --examples)
 fi
-FIX="$SHARED/fixtures"
+FIX="$ROOT/fixtures"
 
 # 1. The real samples, at a fixed time.
 out=$("$EX/verify_prescription" --trust "$FIX/trust" --at 2024-01-01T00:00:00Z \

@@ -3,7 +3,7 @@
 # login with the virtual My Number Card, one authorize + one signHash round trip) all
 # verify with verify_prescription (qualification shown) and one of them with xmlsec1.
 set -euo pipefail
-: "${ROOT:?}" "${SHARED:?}" "${CARGO_TARGET_DIR:?}"
+: "${ROOT:?}" "${CARGO_TARGET_DIR:?}"
 TMP=${CONFORMANCE_TMP:-$(mktemp -d)}/remote
 rm -rf "$TMP"
 mkdir -p "$TMP"

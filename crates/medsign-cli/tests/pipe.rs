@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 /// Runs medsign with `stdin` on its standard input and its standard output a pipe
 /// whose read end is already closed, so that every write fails with EPIPE. Returns the

@@ -16,7 +16,7 @@ use common::{have, medsign};
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 fn fixtures() -> Option<PathBuf> {
     let p = PathBuf::from(SHARED);

@@ -13,12 +13,9 @@ use xades_sign::{
 
 const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/eprescription/prescription-004_01.xml"
+    "/../../fixtures/eprescription/prescription-004_01.xml"
 );
-const TRUST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/trust"
-);
+const TRUST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/trust");
 
 struct Precomputed {
     cert: Vec<u8>,
@@ -45,7 +42,7 @@ fn benches(c: &mut Criterion) {
         std::fs::read(SAMPLE),
         TrustStore::from_dir(std::path::Path::new(TRUST)),
     ) else {
-        eprintln!("fixtures not found under ../shared/fixtures: skipped");
+        eprintln!("fixtures not found under fixtures/: skipped");
         return;
     };
     let Ok(at) = "2024-01-01T00:00:00Z".parse() else {

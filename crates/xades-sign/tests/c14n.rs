@@ -5,10 +5,7 @@ use base64::Engine as _;
 use sha2::Digest as _;
 use xades_sign::{C14nMethod, canonicalize};
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/eprescription"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/eprescription");
 
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap()

@@ -1,10 +1,10 @@
-//! The real samples of the e-prescription service (see ../shared/fixtures/README.md)
+//! The real samples of the e-prescription service (see fixtures/README.md)
 //! and signature-wrapping attempts built from them.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 use xades_sign::{DocumentType, Level, Role, Status, TrustStore, VerificationReport, Verifier};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 fn read(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/eprescription/{name}")).unwrap()
