@@ -57,3 +57,8 @@ run_card hpki-dentist jma jahis signing
 run_card hpki-pharmacist jahis jpki signing
 run_card hpki-physician jahis both authentication
 run_card hpki-pharmacist jma jahis signing --extended
+
+# The tests `cargo test` ignores because they need the openssl command.
+(cd "$ROOT" && cargo test --quiet -p hpki-card --test card -- --ignored) \
+  || { echo "35-hpki-card: hpki-card's openssl tests failed" >&2; exit 1; }
+echo "ok: hpki-card's openssl tests"
