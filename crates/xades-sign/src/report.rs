@@ -1,10 +1,20 @@
-//! The verification report: a status per document, per signature and per check.
+//! The verification report: an ETSI indication per document and per signature, a
+//! status per check, each with its sub-indication and reason.
 
 use std::ops::Range;
 
-/// A three-valued verdict (ETSI EN 319 102-1), plus `Absent` for a check that had
-/// nothing to check (for example no archive time-stamp on a level-XL signature).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+use hpki_cert::{Indication, Qualification, SubIndication};
+
+/// The version of the JSON shape [`VerificationReport::to_json`] writes (the
+/// `"version"` member); raised when a member changes meaning or is removed.
+pub const REPORT_JSON_VERSION: u32 = 2;
+
+/// The outcome of one check: an ETSI EN 319 102-1 main indication
+/// ([`Indication`]: `Valid`, `Indeterminate`, `Invalid`), or `Absent` for a check that
+/// had nothing to check (for example no archive time-stamp on a level-XL signature).
+/// Signatures and documents are reported with [`Indication`] itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// Checked and passed.
     Valid,
@@ -28,18 +38,44 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The main indication of this check (`None` for `Absent`).
+    pub const fn indication(self) -> Option<Indication> {
+        match self {
+            Self::Valid => Some(Indication::Valid),
+            Self::Absent => None,
+            Self::Indeterminate => Some(Indication::Indeterminate),
+            Self::Invalid => Some(Indication::Invalid),
+        }
+    }
+}
+
+impl From<Indication> for Status {
+    fn from(i: Indication) -> Self {
+        match i {
+            Indication::Valid => Self::Valid,
+            Indication::Indeterminate => Self::Indeterminate,
+            Indication::Invalid => Self::Invalid,
+        }
+    }
+}
+
 impl core::fmt::Display for Status {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// The outcome of one check, with the reason when it is not `Valid`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The outcome of one check, with the sub-indication and reason when it is not `Valid`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct CheckResult {
     /// The verdict.
     pub status: Status,
-    /// Why the check is not `Valid` (empty when it is).
+    /// Why, in ETSI's terms, when the status is `Invalid` or `Indeterminate`.
+    pub sub_indication: Option<SubIndication>,
+    /// Why, in words (empty when the check passed without remark; for a passed check
+    /// it may say what was established, e.g. the time a path was validated at).
     pub reason: String,
 }
 
@@ -48,40 +84,72 @@ impl CheckResult {
     pub fn valid() -> Self {
         Self {
             status: Status::Valid,
+            sub_indication: None,
             reason: String::new(),
+        }
+    }
+    /// A passed check, saying what was established.
+    pub fn valid_with(detail: impl Into<String>) -> Self {
+        Self {
+            reason: detail.into(),
+            ..Self::valid()
         }
     }
     /// A check with nothing to check.
     pub fn absent(reason: impl Into<String>) -> Self {
         Self {
             status: Status::Absent,
+            sub_indication: None,
             reason: reason.into(),
         }
     }
     /// A failed check.
-    pub fn invalid(reason: impl Into<String>) -> Self {
+    pub fn invalid(sub: SubIndication, reason: impl Into<String>) -> Self {
         Self {
             status: Status::Invalid,
+            sub_indication: Some(sub),
             reason: reason.into(),
         }
     }
     /// A check that could not be decided.
-    pub fn indeterminate(reason: impl Into<String>) -> Self {
+    pub fn indeterminate(sub: SubIndication, reason: impl Into<String>) -> Self {
         Self {
             status: Status::Indeterminate,
+            sub_indication: Some(sub),
             reason: reason.into(),
+        }
+    }
+    /// A check with the given indication.
+    pub fn with(indication: Indication, sub: Option<SubIndication>, reason: String) -> Self {
+        match indication {
+            Indication::Valid => Self::valid_with(reason),
+            _ => Self {
+                status: indication.into(),
+                sub_indication: sub.or(Some(SubIndication::Generic)),
+                reason,
+            },
         }
     }
     /// A check not run because an earlier check failed.
     pub(crate) fn skipped(after: &str) -> Self {
-        Self::indeterminate(format!("not checked: {after} failed"))
+        Self::indeterminate(
+            SubIndication::Generic,
+            format!("not checked: {after} failed"),
+        )
+    }
+    /// Whether the check passed or had nothing to check.
+    pub fn is_ok(&self) -> bool {
+        matches!(self.status, Status::Valid | Status::Absent)
     }
 }
 
 /// The checks of `signatures.md` §1, in the order they run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Checks {
-    /// The signature's elements, algorithms and references are the prescribed ones.
+    /// The signature's elements, algorithms and references are the prescribed ones
+    /// (the e-prescription profile). A signature outside the profile still gets every
+    /// other check.
     pub structure: CheckResult,
     /// The KeyInfo certificate parses and matches `SigningCertificate(V2)`.
     pub signing_certificate: CheckResult,
@@ -93,6 +161,10 @@ pub struct Checks {
     pub signature_timestamp: CheckResult,
     /// The ArchiveTimeStamps.
     pub archive_timestamps: CheckResult,
+    /// The validation data the signature carries (CertificateValues,
+    /// RevocationValues, TimeStampValidationData) decodes, and the properties that
+    /// define its level are all present.
+    pub validation_data: CheckResult,
     /// The signer certificate's path to a configured anchor, its profile and hcRole.
     pub certificate_path: CheckResult,
 }
@@ -107,6 +179,7 @@ impl Checks {
             ("signature_value", &self.signature_value),
             ("signature_timestamp", &self.signature_timestamp),
             ("archive_timestamps", &self.archive_timestamps),
+            ("validation_data", &self.validation_data),
             ("certificate_path", &self.certificate_path),
         ]
         .into_iter()
@@ -120,10 +193,23 @@ impl Checks {
             .max()
             .unwrap_or(Status::Valid)
     }
+
+    /// The signature's indication: the worst check's, with the sub-indication of the
+    /// first check (in order) that has it.
+    pub fn indication(&self) -> (Indication, Option<SubIndication>) {
+        let worst = self.status().indication().unwrap_or(Indication::Valid);
+        let sub = self
+            .iter()
+            .find(|(_, c)| c.status.indication() == Some(worst))
+            .and_then(|(_, c)| c.sub_indication);
+        (worst, if worst == Indication::Valid { None } else { sub })
+    }
 }
 
 /// Which signature of the e-prescription scheme a `ds:Signature` is, from its position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Role {
     /// `Document/Prescription/PrescriptionSign`: the prescriber's signature.
     Prescription,
@@ -147,16 +233,22 @@ impl Role {
     }
 }
 
-/// The XAdES level a signature reached (which unsigned properties it carries).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The XAdES level a signature claims (which unsigned properties it carries; the
+/// `validation_data` check says whether the level's defining properties are all there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[non_exhaustive]
 pub enum Level {
     /// Basic electronic signature: no unsigned properties.
+    #[serde(rename = "BES")]
     Bes,
     /// With a signature time-stamp.
+    #[serde(rename = "T")]
     T,
     /// With certificate and revocation values.
+    #[serde(rename = "XL")]
     Xl,
     /// With archive time-stamps.
+    #[serde(rename = "A")]
     A,
 }
 
@@ -173,7 +265,9 @@ impl Level {
 }
 
 /// Which kind of e-prescription document this is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DocumentType {
     /// A prescription, `EPS1.0`.
     Prescription,
@@ -195,33 +289,45 @@ impl DocumentType {
 }
 
 /// The signer, as named by the certificate.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Signer {
     /// The subject common name (romanised for HPKI).
     pub name: Option<String>,
-    /// The qualification from the hcRole extension, e.g. `MedicalDoctor`.
-    pub qualification: Option<String>,
+    /// The qualification from the hcRole extension.
+    pub qualification: Option<Qualification>,
     /// The issuer (RFC 4514).
     pub issuer: Option<String>,
+    /// The trust anchor (subject, RFC 4514) the signer's path ended at.
+    pub anchor: Option<String>,
 }
 
 /// One signature's report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SignatureReport {
     /// The signature's `Id`.
     pub id: Option<String>,
     /// Its role, from its position.
     pub role: Role,
-    /// Its level.
+    /// The level it claims.
     pub level: Level,
-    /// The worst of its checks.
-    pub status: Status,
+    /// The main indication: the worst of its checks.
+    pub status: Indication,
+    /// Why, when the status is not VALID.
+    pub sub_indication: Option<SubIndication>,
     /// The signer.
     pub signer: Signer,
-    /// `SigningTime` as written (claimed by the signer).
+    /// `SigningTime` as written: the signer's claim, never used as a validation time.
     pub signing_time: Option<String>,
     /// The signature time-stamp's time, when the token verified.
     pub timestamp_time: Option<jiff::Timestamp>,
+    /// The time the signer's certificate path was validated at: the earliest proof of
+    /// existence of the signature (a valid time-stamp's time), or the validation time.
+    pub path_validated_at: Option<jiff::Timestamp>,
+    /// What the validation policy waived for this signature (revocation not checked
+    /// for a certificate, and why); empty under the default policy.
+    pub waivers: Vec<String>,
     /// The checks.
     pub checks: Checks,
 }
@@ -231,6 +337,7 @@ pub struct SignatureReport {
 /// This is the node that was digested, not a second lookup by name: read the
 /// prescription from here.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedContent {
     /// The role of the signature that covers it.
     pub role: Role,
@@ -244,11 +351,16 @@ pub struct SignedContent {
 
 /// The report for one document.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerificationReport {
     /// INVALID if any signature is INVALID, a required signature is missing or an
     /// unexpected one present, or the input is unreadable; INDETERMINATE if any
     /// signature is; otherwise VALID.
-    pub status: Status,
+    pub status: Indication,
+    /// Why, when the status is not VALID.
+    pub sub_indication: Option<SubIndication>,
+    /// The validation time (now, or the time the verifier was given).
+    pub validation_time: jiff::Timestamp,
     /// What kind of document it is.
     pub document_type: DocumentType,
     /// Document-level problems (unreadable input, unexpected or missing signatures).
@@ -260,9 +372,11 @@ pub struct VerificationReport {
 }
 
 impl VerificationReport {
-    pub(crate) fn input_error(reason: String) -> Self {
+    pub(crate) fn input_error(reason: String, validation_time: jiff::Timestamp) -> Self {
         Self {
-            status: Status::Invalid,
+            status: Indication::Invalid,
+            sub_indication: Some(SubIndication::FormatFailure),
+            validation_time,
             document_type: DocumentType::Unknown,
             errors: vec![reason],
             signatures: Vec::new(),
@@ -278,7 +392,7 @@ impl VerificationReport {
 
     fn decoded_content(&self, roles: &[Role]) -> Option<String> {
         use base64::Engine as _;
-        if self.status != Status::Valid {
+        if self.status != Indication::Valid {
             return None;
         }
         let c = self
@@ -292,48 +406,27 @@ impl VerificationReport {
         String::from_utf8(bytes).ok()
     }
 
-    /// The report as one JSON object (the shape `verify_prescription` prints), with
-    /// `file` set to `file`.
+    /// The report as one JSON object, with `file` set to `file`. The shape (version
+    /// [`REPORT_JSON_VERSION`], documented in the crate README):
+    ///
+    /// ```text
+    /// { "version": 2, "file", "status": "VALID"|"INVALID"|"INDETERMINATE",
+    ///   "sub_indication": null|"FORMAT_FAILURE"|…, "validation_time", "document_type",
+    ///   "errors": [..], "signatures": [ { "id", "role", "level", "status",
+    ///   "sub_indication", "signer": { "name", "qualification", "issuer", "anchor" },
+    ///   "signing_time", "timestamp_time", "path_validated_at", "waivers": [..],
+    ///   "checks": { "<name>": { "status", "sub_indication", "reason" }, … } } ] }
+    /// ```
     pub fn to_json(&self, file: &str) -> serde_json::Value {
-        use serde_json::json;
-        let signatures: Vec<serde_json::Value> = self
-            .signatures
-            .iter()
-            .map(|s| {
-                let checks: serde_json::Map<String, serde_json::Value> = s
-                    .checks
-                    .iter()
-                    .map(|(k, c)| (k.to_owned(), json!(c.status.as_str())))
-                    .collect();
-                let reasons: serde_json::Map<String, serde_json::Value> = s
-                    .checks
-                    .iter()
-                    .filter(|(_, c)| c.status != Status::Valid)
-                    .map(|(k, c)| (k.to_owned(), json!(c.reason)))
-                    .collect();
-                json!({
-                    "id": s.id,
-                    "role": s.role.as_str(),
-                    "level": s.level.as_str(),
-                    "status": s.status.as_str(),
-                    "signer": {
-                        "name": s.signer.name,
-                        "qualification": s.signer.qualification,
-                        "issuer": s.signer.issuer,
-                    },
-                    "signing_time": s.signing_time,
-                    "timestamp_time": s.timestamp_time.map(|t| t.to_string()),
-                    "checks": checks,
-                    "reasons": reasons,
-                })
-            })
-            .collect();
-        json!({
+        serde_json::json!({
+            "version": REPORT_JSON_VERSION,
             "file": file,
-            "status": self.status.as_str(),
-            "document_type": self.document_type.as_str(),
+            "status": self.status,
+            "sub_indication": self.sub_indication,
+            "validation_time": self.validation_time.to_string(),
+            "document_type": self.document_type,
             "errors": self.errors,
-            "signatures": signatures,
+            "signatures": self.signatures,
         })
     }
 }
