@@ -197,17 +197,16 @@ impl Certificate {
                     .map_err(bad),
                 OID_AIA => AuthorityInfoAccessSyntax::from_der(value)
                     .map(|v| {
-                        cert.ocsp = v
-                            .0
-                            .into_iter()
-                            .filter(|a| a.access_method == OID_AD_OCSP)
-                            .filter_map(|a| match a.access_location {
-                                GeneralName::UniformResourceIdentifier(u) => {
-                                    Some(u.as_str().to_owned())
-                                }
-                                _ => None,
-                            })
-                            .collect();
+                        cert.ocsp =
+                            v.0.into_iter()
+                                .filter(|a| a.access_method == OID_AD_OCSP)
+                                .filter_map(|a| match a.access_location {
+                                    GeneralName::UniformResourceIdentifier(u) => {
+                                        Some(u.as_str().to_owned())
+                                    }
+                                    _ => None,
+                                })
+                                .collect();
                     })
                     .map_err(bad),
                 crate::hcrole::SUBJECT_DIRECTORY_ATTRIBUTES => {
@@ -292,6 +291,13 @@ impl Certificate {
     /// Whether subject and issuer are the same name.
     pub fn is_self_issued(&self) -> bool {
         self.subject_der == self.issuer_der
+    }
+
+    /// Whether the certificate is self-signed: subject equals issuer and its signature
+    /// verifies with its own key (RFC 5280 §6.1: what a root looks like; being
+    /// self-signed makes nothing trusted, a [`TrustStore`](crate::TrustStore) does).
+    pub fn is_self_signed(&self) -> bool {
+        self.is_self_issued() && self.verify_signature(&self.spki_der).is_ok()
     }
 
     /// The certificatePolicies OIDs, dotted (empty when the extension is absent).

@@ -25,11 +25,8 @@ pub use crate::{
     error::Error,
     hcrole::{HPKI_ROLE_SCHEME, HcActor, HcRole, Qualification},
     indication::{Indication, SubIndication, Verdict},
+    path::{PathCheck, PathOptions, PathReport, Purpose, validate_certificate_path, validate_path},
     revocation::{CrlAnswer, CrlFetchError, CrlSource, RevocationPolicy},
-    path::{
-        PathCheck, PathOptions, PathReport, Purpose, validate_certificate_path,
-        validate_path,
-    },
     trust::{TrustStore, certificate_pem},
     verify::{
         ECDSA_WITH_SHA256, SHA1_WITH_RSA, SHA256_WITH_RSA, SHA384_WITH_RSA, SHA512_WITH_RSA,

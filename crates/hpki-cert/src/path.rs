@@ -857,9 +857,7 @@ fn default_sub_indication(name: &str, verdict: Verdict) -> SubIndication {
         ("signature" | "name_chaining" | "critical_extensions", _) => {
             SubIndication::CertificateChainGeneralFailure
         }
-        ("basic_constraints" | "key_usage" | "policy", _) => {
-            SubIndication::ChainConstraintsFailure
-        }
+        ("basic_constraints" | "key_usage" | "policy", _) => SubIndication::ChainConstraintsFailure,
         _ => SubIndication::Generic,
     }
 }

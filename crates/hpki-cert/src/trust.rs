@@ -13,6 +13,10 @@ const MEDIS_AUTH_CA2: &[u8] = include_bytes!("../anchors/medis-auth-ca2.der");
 ///
 /// Anchors come only from here, never from a signed document: a self-signed
 /// certificate that arrives with a signature is not trusted for being self-signed.
+/// Anchors and intermediates are different things: [`from_dir`](Self::from_dir) and
+/// [`add_from`](Self::add_from) make the self-signed certificates of a folder anchors
+/// and every other certificate an intermediate, which helps build a path but never
+/// ends one.
 ///
 /// ```
 /// let store = hpki_cert::TrustStore::bundled();
@@ -72,64 +76,101 @@ impl TrustStore {
     }
 
     /// Adds a known intermediate CA certificate (DER): used to build paths, never an
-    /// anchor.
+    /// anchor. Adding the same certificate twice keeps one.
     pub fn add_intermediate_der(&mut self, der: &[u8]) -> Result<(), Error> {
-        let cert = Certificate::from_der(der)?;
+        self.add_intermediate(Certificate::from_der(der)?);
+        Ok(())
+    }
+
+    /// Adds an already parsed intermediate CA certificate.
+    pub fn add_intermediate(&mut self, cert: Certificate) {
         if !self.intermediates.iter().any(|a| a.der == cert.der) {
             self.intermediates.push(cert);
+        }
+    }
+
+    /// Adds every `CERTIFICATE` block of a PEM text as an intermediate.
+    pub fn add_intermediate_pem(&mut self, pem: &str) -> Result<(), Error> {
+        for der in pem_blocks(pem)? {
+            self.add_intermediate_der(&der)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a certificate where it belongs: a self-signed certificate (subject equals
+    /// issuer and the signature verifies with its own key) as an anchor, any other as
+    /// an intermediate.
+    pub fn add_certificate(&mut self, cert: Certificate) {
+        if cert.is_self_signed() {
+            self.add_anchor(cert);
+        } else {
+            self.add_intermediate(cert);
+        }
+    }
+
+    /// Adds the certificates of one file's content as [`add_certificate`] does (anchors
+    /// if self-signed, else intermediates): every `CERTIFICATE` block when it is PEM,
+    /// else one DER certificate (judged by content, not by the file name).
+    ///
+    /// [`add_certificate`]: Self::add_certificate
+    pub fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        for der in file_certificates(bytes)? {
+            self.add_certificate(Certificate::from_der(&der)?);
+        }
+        Ok(())
+    }
+
+    /// Adds the certificates of `path` as [`add_certificate`] does: self-signed ones
+    /// become anchors, the others intermediates. `path` is a certificate file (DER or
+    /// PEM) or a directory whose `*.der`, `*.cer`, `*.crt` and `*.pem` files are loaded
+    /// in name order (other files and subdirectories are ignored).
+    ///
+    /// A folder holding a CA certificate that is not self-signed (an HPKI signing CA)
+    /// therefore adds no anchor: that CA only helps build paths to a root that is
+    /// configured as well.
+    ///
+    /// [`add_certificate`]: Self::add_certificate
+    pub fn add_from(&mut self, path: &Path) -> Result<(), Error> {
+        for bytes in read_certificate_files(path)? {
+            self.add_bytes(&bytes)?;
         }
         Ok(())
     }
 
     /// Adds the anchors of one file's content: every `CERTIFICATE` block when it is PEM,
-    /// else one DER certificate (judged by content, not by the file name).
+    /// else one DER certificate (judged by content, not by the file name). Every
+    /// certificate becomes an anchor, self-signed or not: see [`add_anchors_from`].
+    ///
+    /// [`add_anchors_from`]: Self::add_anchors_from
     pub fn add_anchor_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-            let text = core::str::from_utf8(bytes).map_err(|e| Error::Pem(e.to_string()))?;
-            self.add_anchor_pem(text)
-        } else {
-            self.add_anchor_der(bytes)
-        }
-    }
-
-    /// Adds the anchors of `path`: a certificate file (DER or PEM), or a directory whose
-    /// `*.der`, `*.cer`, `*.crt` and `*.pem` files are loaded in name order (other files
-    /// are ignored).
-    pub fn add_anchors_from(&mut self, path: &Path) -> Result<(), Error> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Io { path, source }
-        };
-        if !path.is_dir() {
-            let bytes = std::fs::read(path).map_err(io(path))?;
-            return self.add_anchor_bytes(&bytes);
-        }
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(io(path))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io(path))?
-            .into_iter()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for file in entries {
-            let ext = file
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase);
-            if matches!(ext.as_deref(), Some("der" | "cer" | "crt" | "pem")) {
-                let bytes = std::fs::read(&file).map_err(io(&file))?;
-                self.add_anchor_bytes(&bytes)?;
-            }
+        for der in file_certificates(bytes)? {
+            self.add_anchor_der(&der)?;
         }
         Ok(())
     }
 
-    /// Loads every `*.der`, `*.cer`, `*.crt` and `*.pem` file of a directory as
-    /// anchors (DER or PEM, judged by content). Other files are ignored.
+    /// Adds every certificate of `path` (a file, or a directory read as [`add_from`]
+    /// reads it) as a trust anchor, **whether or not it is self-signed**.
+    ///
+    /// Use it only for files that were chosen to be anchors (a `--anchor FILE`
+    /// option): a path validated through this store may end at any of them, so an
+    /// intermediate CA given here is trusted as if it were a root, without its own
+    /// issuer's checks. For a folder of mixed CA certificates use [`add_from`].
+    ///
+    /// [`add_from`]: Self::add_from
+    pub fn add_anchors_from(&mut self, path: &Path) -> Result<(), Error> {
+        for bytes in read_certificate_files(path)? {
+            self.add_anchor_bytes(&bytes)?;
+        }
+        Ok(())
+    }
+
+    /// A store with the certificates of `path` (a directory or a file), loaded as
+    /// [`add_from`](Self::add_from) loads them: the self-signed certificates are the
+    /// anchors, every other certificate an intermediate.
     pub fn from_dir(path: &Path) -> Result<Self, Error> {
         let mut store = Self::new();
-        store.add_anchors_from(path)?;
+        store.add_from(path)?;
         Ok(store)
     }
 
@@ -176,6 +217,48 @@ pub fn certificate_pem(der: &[u8]) -> Result<String, Error> {
         .map_err(|e| Error::Pem(e.to_string()))
 }
 
+/// The DER certificates of one file's content: its `CERTIFICATE` blocks when it is
+/// PEM, else the content itself.
+fn file_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let text = core::str::from_utf8(bytes).map_err(|e| Error::Pem(e.to_string()))?;
+        pem_blocks(text)
+    } else {
+        Ok(vec![bytes.to_vec()])
+    }
+}
+
+/// The content of `path` when it is a file, else of its `*.der`, `*.cer`, `*.crt` and
+/// `*.pem` files in name order.
+fn read_certificate_files(path: &Path) -> Result<Vec<Vec<u8>>, Error> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    if !path.is_dir() {
+        return Ok(vec![std::fs::read(path).map_err(io(path))?]);
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)
+        .map_err(io(path))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io(path))?
+        .into_iter()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for file in entries {
+        let ext = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if file.is_file() && matches!(ext.as_deref(), Some("der" | "cer" | "crt" | "pem")) {
+            out.push(std::fs::read(&file).map_err(io(&file))?);
+        }
+    }
+    Ok(out)
+}
+
 /// The DER of every `CERTIFICATE` block of a PEM text.
 pub(crate) fn pem_blocks(pem: &str) -> Result<Vec<Vec<u8>>, Error> {
     const END: &str = "-----END CERTIFICATE-----";
@@ -214,24 +297,51 @@ mod tests {
         assert!(subjects[1].contains("HPKI-01-MedisAuthCA2-forAuthentication-forIndividual"));
     }
 
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/trust/");
+
     #[test]
-    fn bundled_bytes_are_the_shared_fixtures() {
-        let dir = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/trust/"
+    fn bundled_bytes_are_the_repository_fixtures() {
+        let read = |name: &str| std::fs::read(format!("{FIXTURES}{name}")).unwrap();
+        assert_eq!(read("mhlw-hpki-root-ca-v2.der"), MHLW_ROOT_V2);
+        assert_eq!(read("medis-sign-ca2.der"), MEDIS_SIGN_CA2);
+        assert_eq!(read("medis-auth-ca2.der"), MEDIS_AUTH_CA2);
+    }
+
+    #[test]
+    fn a_folder_yields_its_self_signed_certificates_as_anchors_and_the_rest_as_intermediates() {
+        let store = TrustStore::from_dir(Path::new(FIXTURES)).unwrap();
+        let mut anchors: Vec<_> = store.anchors().map(Certificate::subject).collect();
+        anchors.sort();
+        assert_eq!(anchors.len(), 2, "{anchors:?}");
+        assert!(
+            anchors[0].contains("Test CA for TimeStampServer"),
+            "{anchors:?}"
         );
-        let Ok(root) = std::fs::read(format!("{dir}mhlw-hpki-root-ca-v2.der")) else {
-            return; // shared/ is not beside this checkout
-        };
-        assert_eq!(root, MHLW_ROOT_V2);
-        assert_eq!(
-            std::fs::read(format!("{dir}medis-sign-ca2.der")).unwrap(),
-            MEDIS_SIGN_CA2
+        assert!(anchors[1].contains("MHLW HPKI Root CA V2"), "{anchors:?}");
+        let mut intermediates: Vec<_> = store.intermediates().map(Certificate::subject).collect();
+        intermediates.sort();
+        assert_eq!(intermediates.len(), 2, "{intermediates:?}");
+        assert!(
+            intermediates[0].contains("MedisAuthCA2"),
+            "{intermediates:?}"
         );
-        assert_eq!(
-            std::fs::read(format!("{dir}medis-auth-ca2.der")).unwrap(),
-            MEDIS_AUTH_CA2
+        assert!(
+            intermediates[1].contains("MedisSignCA2"),
+            "{intermediates:?}"
         );
+    }
+
+    #[test]
+    fn a_folder_with_only_a_signing_ca_has_no_anchor() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("medis-sign-ca2.der"), MEDIS_SIGN_CA2).unwrap();
+        let store = TrustStore::from_dir(dir.path()).unwrap();
+        assert_eq!(store.anchors().count(), 0);
+        assert_eq!(store.intermediates().count(), 1);
+        // The explicit loader says "these are anchors", and means it.
+        let mut explicit = TrustStore::new();
+        explicit.add_anchors_from(dir.path()).unwrap();
+        assert_eq!(explicit.anchors().count(), 1);
     }
 
     #[test]
@@ -242,8 +352,24 @@ mod tests {
             .unwrap();
         std::fs::write(dir.path().join("ca.pem"), pem).unwrap();
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        std::fs::create_dir(dir.path().join("sub.der")).unwrap();
         let store = TrustStore::from_dir(dir.path()).unwrap();
-        assert_eq!(store.anchors().count(), 2);
+        assert_eq!(store.anchors().count(), 1);
+        assert_eq!(store.intermediates().count(), 1);
+    }
+
+    #[test]
+    fn intermediates_are_added_parsed_and_from_pem() {
+        let mut store = TrustStore::new();
+        store.add_intermediate(Certificate::from_der(MEDIS_SIGN_CA2).unwrap());
+        store
+            .add_intermediate_pem(&certificate_pem(MEDIS_AUTH_CA2).unwrap())
+            .unwrap();
+        store.add_intermediate_der(MEDIS_SIGN_CA2).unwrap();
+        assert_eq!(store.intermediates().count(), 2);
+        assert_eq!(store.anchors().count(), 0);
+        store.add_bytes(MHLW_ROOT_V2).unwrap();
+        assert_eq!(store.anchors().count(), 1);
     }
 
     #[test]

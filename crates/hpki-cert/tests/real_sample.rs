@@ -1,5 +1,5 @@
-//! The real MEDIS test physician of `shared/fixtures/eprescription/prescription-004_01.xml`
-//! validated to the bundled MHLW root.
+//! The real MEDIS test physician of `fixtures/eprescription/prescription-004_01.xml`
+//! validated to the MHLW root, with the CRLs the sample embeds.
 
 // Test helpers outside #[test] fns are test code too.
 #![allow(
@@ -15,18 +15,16 @@ use hpki_cert::{
     validate_path,
 };
 
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/");
+
 fn fixture(rel: &str) -> Option<Vec<u8>> {
-    let path = format!(
-        "{}/../../../shared/fixtures/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(path).ok()
+    std::fs::read(format!("{FIXTURES}{rel}")).ok()
 }
 
 /// The base64 inside `<xs:X509Certificate>` of the KeyInfo, by plain string search.
 fn sample_signer() -> Vec<u8> {
-    let xml = fixture("eprescription/prescription-004_01.xml")
-        .expect("shared/fixtures beside the checkout");
+    let xml =
+        fixture("eprescription/prescription-004_01.xml").expect("fixtures/ in the repository");
     let xml = String::from_utf8(xml).unwrap();
     let start = xml.find("X509Certificate>").unwrap() + "X509Certificate>".len();
     let end = start + xml[start..].find("</").unwrap();
@@ -311,4 +309,32 @@ fn the_samples_tsa_validates_for_time_stamping_to_the_explicit_tsa_root() {
         &PathOptions::hpki_signature(at("2024-01-01T00:00:00Z")),
     );
     assert_eq!(report.verdict, Verdict::Invalid);
+}
+
+#[test]
+fn a_folder_with_only_the_signing_ca_validates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("medis-sign-ca2.der"),
+        fixture("trust/medis-sign-ca2.der").unwrap(),
+    )
+    .unwrap();
+    let store = TrustStore::from_dir(dir.path()).unwrap();
+    assert_eq!(store.anchors().count(), 0);
+    let opts = PathOptions::hpki_signature(at("2022-09-07T12:00:00Z"))
+        .with_revocation_policy(hpki_cert::RevocationPolicy::Waived);
+    let report = validate_path(&sample_signer(), &[], &store, &opts);
+    assert_eq!(
+        report.verdict,
+        Verdict::Indeterminate,
+        "{:#?}",
+        names(&report)
+    );
+    assert_eq!(
+        report.sub_indication,
+        Some(hpki_cert::SubIndication::NoCertificateChainFound)
+    );
+    assert_eq!(report.anchor, None);
+    let failure = report.first_failure().unwrap();
+    assert_eq!(failure.name, "anchor", "{:#?}", names(&report));
 }
