@@ -48,3 +48,8 @@ xmlsec1 --verify --id-attr:id PrescriptionDocument --id-attr:Id SignedProperties
   --enabled-reference-uris same-doc "$TMP/out/0042.xml" >"$TMP/xmlsec.log" 2>&1 \
   || { cat "$TMP/xmlsec.log" >&2; fail "xmlsec1 rejects a remotely signed prescription"; }
 echo "60-remote: 100 remote signatures, 1 login, 2 signing round trips, all VALID"
+
+# The tests `cargo test` ignores because they need the openssl command.
+(cd "$ROOT" && cargo test --quiet -p remote-sign --test remote -- --ignored) \
+  || fail "remote-sign's openssl tests"
+echo "60-remote: remote-sign's openssl tests pass"

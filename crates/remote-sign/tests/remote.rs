@@ -1,4 +1,7 @@
 //! The client against the in-process platform: login, sessions, SAD scope, bindings.
+//! Signatures are checked with hpki-cert's RSA verifier against the certificate's key;
+//! the checks by `openssl` are `#[ignore]`d tests that `scripts/conformance` runs (part
+//! `60-remote`).
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)] // test helpers
 
@@ -19,6 +22,13 @@ fn connect_with_my_number_card(w: &common::World) -> RemoteSigner<'static> {
         Authenticator::MyNumberCard(Box::new(my_number_card(w))),
     )
     .unwrap()
+}
+
+/// Whether `signature` is an RSASSA-PKCS1-v1_5 signature over the SHA-256 `digest` by
+/// the key of `cert_der`.
+fn verifies(cert_der: &[u8], digest: &[u8], signature: &[u8]) -> bool {
+    let cert = hpki_cert::Certificate::from_der(cert_der).unwrap();
+    hpki_cert::verify_rsa_pkcs1(cert.spki_der(), DigestAlgorithm::Sha256, digest, signature).is_ok()
 }
 
 fn openssl_verifies(cert_der: &[u8], digest: &[u8], signature: &[u8]) -> bool {
@@ -50,7 +60,19 @@ fn openssl_verifies(cert_der: &[u8], digest: &[u8], signature: &[u8]) -> bool {
 }
 
 #[test]
+fn a_batch_is_one_authorize_and_one_sign_hash() {
+    a_batch_is_one_authorize_and_one_sign_hash_checked_with(verifies);
+}
+
+#[test]
+#[ignore = "needs the openssl command; run by scripts/conformance"]
 fn a_batch_is_one_authorize_and_one_sign_hash_and_openssl_verifies_it() {
+    a_batch_is_one_authorize_and_one_sign_hash_checked_with(openssl_verifies);
+}
+
+fn a_batch_is_one_authorize_and_one_sign_hash_checked_with(
+    verifies: fn(&[u8], &[u8], &[u8]) -> bool,
+) {
     let w = world();
     let mut signer = connect_with_my_number_card(&w);
     assert_eq!(
@@ -68,10 +90,10 @@ fn a_batch_is_one_authorize_and_one_sign_hash_and_openssl_verifies_it() {
     assert_eq!(w.platform.requests_served() - served_before, 2);
     assert_eq!(sigs.len(), 25);
     for (d, s) in h.iter().zip(&sigs) {
-        assert!(openssl_verifies(signer.certificate_der(), d, s));
+        assert!(verifies(signer.certificate_der(), d, s));
     }
     // A signature of one hash does not verify for the next one.
-    assert!(!openssl_verifies(signer.certificate_der(), &h[1], &sigs[0]));
+    assert!(!verifies(signer.certificate_der(), &h[1], &sigs[0]));
 }
 
 #[test]
@@ -82,6 +104,31 @@ fn the_second_certificate_carries_the_qualification_and_chains_to_the_root() {
         role.qualification(),
         Some(hpki_cert::Qualification::MedicalDoctor)
     );
+    let mut trust = hpki_cert::TrustStore::new();
+    trust
+        .add_anchor_der(&w.platform.trust_anchor_der())
+        .unwrap();
+    let options = hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now())
+        .with_revocation_policy(hpki_cert::RevocationPolicy::Waived);
+    let report = hpki_cert::validate_path(
+        &w.issued.certificate_der,
+        &w.platform.ca_chain_der(),
+        &trust,
+        &options,
+    );
+    assert_eq!(report.verdict, hpki_cert::Verdict::Valid, "{report:?}");
+    let stranger = hpki_cert::validate_path(&w.issued.certificate_der, &[], &trust, &options);
+    assert_ne!(
+        stranger.verdict,
+        hpki_cert::Verdict::Valid,
+        "no CA, no path"
+    );
+}
+
+#[test]
+#[ignore = "needs the openssl command; run by scripts/conformance"]
+fn openssl_chains_the_second_certificate_to_the_root() {
+    let w = world();
     let dir = tempfile::tempdir().unwrap();
     let pem = |der: &[u8]| {
         use base64::Engine as _;
@@ -155,7 +202,7 @@ fn an_expired_session_triggers_one_relogin() {
         .unwrap();
     assert_eq!(sigs.len(), 3);
     assert_eq!(signer.client().logins(), 2);
-    assert!(openssl_verifies(signer.certificate_der(), &h[2], &sigs[2]));
+    assert!(verifies(signer.certificate_der(), &h[2], &sigs[2]));
 }
 
 fn logged_in_client(w: &common::World) -> (RemoteClient, remote_sign::Session, String) {
@@ -379,7 +426,7 @@ fn the_letter_registers_a_phone_that_logs_in_and_signs_and_expires_after_three_m
     let sigs = signer
         .sign_digests(DigestAlgorithm::Sha256, &refs(&h))
         .unwrap();
-    assert!(openssl_verifies(signer.certificate_der(), &h[0], &sigs[0]));
+    assert!(verifies(signer.certificate_der(), &h[0], &sigs[0]));
     // Single use.
     let err = client
         .register_device(&setup, DeviceKey::generate().unwrap(), None, true)
