@@ -197,3 +197,8 @@ for spec in "prescription-004_01.xml PrescriptionDocument inc d2AViR1mbbTGkOUKs3
   [ "$got" = "$4" ] || fail "lxml $3 c14n of $1#$2 digests to $got, the document says $4"
 done
 echo "40-xades: lxml's c14n of 6 sample subtrees matches the signed digests medsign reproduces"
+
+# 6. The test `cargo test` ignores because it needs xmlsec1.
+(cd "$ROOT" && cargo test --quiet -p xades-sign --test sign -- --ignored) \
+  || fail "xades-sign's xmlsec1 test"
+echo "40-xades: xades-sign's xmlsec1 test passes"

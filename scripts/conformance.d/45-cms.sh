@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CMS / CAdES interop (issue 6): medsign B-B verified by `openssl cms -verify -cades
 # -binary` (attached and detached) against the test anchors; `openssl cms -sign -cades`
-# output verified by medsign; a B-T token verified by `openssl ts -verify`.
+# output verified by medsign; a B-T token verified by `openssl ts -verify`; the tests that
+# need the openssl command (ignored by `cargo test`) and the bench's OpenSSL peer.
 set -euo pipefail
 : "${ROOT:?}" "${CARGO_TARGET_DIR:?}" "${CONFORMANCE_TMP:?}"
 T="$CONFORMANCE_TMP/cms"
@@ -59,4 +60,12 @@ openssl x509 -inform DER -in "$ROOT/crates/cms-sign/testdata/tsa.der" -out "$T/t
 openssl ts -verify -token_in -in "$T/tokens/token-0.der" -data "$T/tokens/signature-0.bin" \
   -CAfile "$ROOT_PEM" -untrusted "$T/tsa.pem" | grep -q "Verification: OK" || fail "openssl ts -verify refused the token"
 echo "45-cms: B-T token verified by openssl ts -verify"
+
+# 4. The tests `cargo test` ignores because they need the openssl command, and the
+# bench's in-process OpenSSL peer once (criterion's test mode; feature bench-openssl).
+(cd "$ROOT" && cargo test --quiet -p cms-sign --test interop -- --ignored) \
+  || fail "cms-sign interop tests (openssl)"
+(cd "$ROOT" && cargo test --quiet -p cms-sign --features bench-openssl --bench cms) \
+  || fail "the cms bench with its OpenSSL peer"
+echo "45-cms: the ignored openssl tests and the OpenSSL bench peer pass"
 echo "45-cms: OK"

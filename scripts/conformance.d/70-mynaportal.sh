@@ -53,4 +53,8 @@ grep -q '"state":"approved"' "$status"
 if grep -E '山田|花子|hanako|19800401|架空市' "$CONFORMANCE_TMP/portal-sim.log"; then
   echo "70-mynaportal: personal data in the portal log" >&2; exit 1
 fi
+
+# The test `cargo test` ignores because it needs xmlsec1.
+(cd "$ROOT" && cargo test --quiet -p mynaportal-client --test package -- --ignored) \
+  || { echo "70-mynaportal: the xmlsec1 package test failed" >&2; exit 1; }
 echo "70-mynaportal: ok"
