@@ -126,4 +126,10 @@ cmp -s "$out/opensc-auth.sig" "$out/auth.sig" || fail "OpenSC and jpki-card sign
   echo "# OpenSC 0.2x (card-sim --trace): operation total-APDUs APDUs-from-JPKI-AP-SELECT"
   cat "$opensc_counts"
 } | tee "$out/apdu-counts.txt"
+
+# The tests `cargo test` ignores because they need the openssl command.
+(cd "$ROOT" && cargo test --quiet -p jpki-card --test in_process -- --ignored) \
+  || { echo "20-jpki: jpki-card's openssl tests failed" >&2; exit 1; }
+(cd "$ROOT" && cargo test --quiet -p card-sim --lib -- --ignored) \
+  || { echo "20-jpki: card-sim's openssl tests failed" >&2; exit 1; }
 echo "20-jpki: ok"

@@ -1,5 +1,8 @@
 //! jpki-card against the virtual My Number Card, in process: every API path, every
 //! error path, and the APDU count of each operation pinned with `TraceTransport`.
+//! Signatures are checked with the RustCrypto `rsa` verifier against the certificate's
+//! key; the checks by `openssl` are `#[ignore]`d tests that `scripts/conformance` runs
+//! (part `20-jpki`).
 
 // Test helpers outside `#[test]` functions fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -341,6 +344,34 @@ fn change_pin_verifies_then_changes() {
     assert_eq!(sim(&mut card).pin_value(CardPin::Sign).as_str(), "XYZ7890");
 }
 
+/// The RSA public key of a certificate.
+fn public_key(cert_der: &[u8]) -> rsa::PublicKey {
+    use der::{Decode as _, Encode as _};
+    use rsa::pkcs8::DecodePublicKey as _;
+    let cert = x509_cert::Certificate::from_der(cert_der).unwrap();
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .unwrap();
+    rsa::PublicKey::from_public_key_der(&spki).unwrap()
+}
+
+/// Asserts that `signature` is an RSASSA-PKCS1-v1_5 signature over `message` hashed with
+/// `alg` by the key of `cert_der` (the RustCrypto verifier, not jpki-card's code).
+fn rsa_verify(cert_der: &[u8], message: &[u8], signature: &[u8], alg: DigestAlgorithm) {
+    let scheme = match alg {
+        DigestAlgorithm::Sha256 => Some(Pkcs1v15Sign::new::<sha2::Sha256>()),
+        DigestAlgorithm::Sha384 => Some(Pkcs1v15Sign::new::<sha2::Sha384>()),
+        DigestAlgorithm::Sha512 => Some(Pkcs1v15Sign::new::<sha2::Sha512>()),
+        _ => None,
+    }
+    .unwrap();
+    public_key(cert_der)
+        .verify(scheme, &alg.hash(message), signature)
+        .unwrap();
+}
+
 fn openssl_verify(cert_der: &[u8], message: &[u8], signature: &[u8], digest: &str) {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.der");
@@ -383,11 +414,16 @@ fn a_signer_that_owns_its_card_boxes_as_a_cert_signer_and_signs_the_same_bytes()
     let expected =
         CertSigner::sign_digest(&mut borrowed, DigestAlgorithm::Sha256, &digest).unwrap();
     assert_eq!(sig, expected);
-    openssl_verify(pki().sign_cert_der(), message, &sig, "-sha256");
+    rsa_verify(
+        pki().sign_cert_der(),
+        message,
+        &sig,
+        DigestAlgorithm::Sha256,
+    );
 }
 
 #[test]
-fn auth_signatures_verify_with_openssl_and_cost_one_verify_each() {
+fn auth_signatures_verify_and_cost_one_verify_each() {
     let mut card = open();
     let mut signer = card.signer(auth(), LastTry::Refuse).unwrap();
     assert_eq!(signer.certificate_der(), pki().auth_cert_der());
@@ -396,7 +432,12 @@ fn auth_signatures_verify_with_openssl_and_cost_one_verify_each() {
     let digest = DigestAlgorithm::Sha256.hash(message);
     let sig = CertSigner::sign_digest(&mut signer, DigestAlgorithm::Sha256, &digest).unwrap();
     drop(signer);
-    openssl_verify(pki().auth_cert_der(), message, &sig, "-sha256");
+    rsa_verify(
+        pki().auth_cert_der(),
+        message,
+        &sig,
+        DigestAlgorithm::Sha256,
+    );
     // Independent check: the same key in software gives the same bytes (PKCS#1 v1.5 is
     // deterministic).
     let expected = pki()
@@ -434,13 +475,13 @@ fn signature_key_signs_sha256_384_512_and_caller_digest_infos() {
     let signer = card.signer(sign(), LastTry::Refuse).unwrap();
     assert_eq!(signer.certificate_der(), pki().sign_cert_der());
     let message = b"prescription";
-    for (alg, name) in [
-        (DigestAlgorithm::Sha256, "-sha256"),
-        (DigestAlgorithm::Sha384, "-sha384"),
-        (DigestAlgorithm::Sha512, "-sha512"),
+    for alg in [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
     ] {
         let sig = signer.sign_digest(alg, &alg.hash(message)).unwrap();
-        openssl_verify(pki().sign_cert_der(), message, &sig, name);
+        rsa_verify(pki().sign_cert_der(), message, &sig, alg);
     }
     // A SHA-1 DigestInfo from a legacy peer passes through unchanged.
     let sha1_prefix = [
@@ -821,8 +862,9 @@ fn basic_four_items_parser_rejects_bad_sex() {
     assert!(BasicFourItems::parse(&ok).is_ok());
 }
 
-#[test]
-fn x509_cert_builder_signs_with_the_card_and_openssl_verifies() {
+/// A self-signed certificate built by x509-cert's `CertificateBuilder` with the card as
+/// the signer; the card after it (for its trace).
+fn certificate_built_by_the_card() -> (Vec<u8>, JpkiCard<Reader>) {
     use der::Encode;
     use std::str::FromStr;
     use x509_cert::builder::{Builder, CertificateBuilder, profile::cabf::Root};
@@ -844,17 +886,46 @@ fn x509_cert_builder_signs_with_the_card_and_openssl_verifies() {
     .unwrap();
     let cert = builder.build::<_, jpki_card::Signature>(&signer).unwrap();
     drop(signer);
+    (cert.to_der().unwrap(), card)
+}
+
+#[test]
+fn x509_cert_builder_signs_with_the_card() {
+    use der::{Decode as _, Encode as _};
+    let (der, card) = certificate_built_by_the_card();
+    let cert = x509_cert::Certificate::from_der(&der).unwrap();
+    let tbs = cert.tbs_certificate().to_der().unwrap();
+    let signature = cert.signature().raw_bytes();
+    // Self-signed: the certificate's own key verifies it, and it is the card's key.
+    rsa_verify(&der, &tbs, signature, DigestAlgorithm::Sha256);
+    rsa_verify(
+        pki().sign_cert_der(),
+        &tbs,
+        signature,
+        DigestAlgorithm::Sha256,
+    );
+    assert_eq!(
+        verifies_with_data(&card),
+        2,
+        "one for the signer, one for the signature"
+    );
+}
+
+#[test]
+#[ignore = "needs the openssl command; run by scripts/conformance"]
+fn x509_cert_builder_signs_with_the_card_and_openssl_verifies() {
+    let (der, _) = certificate_built_by_the_card();
     let dir = tempfile::tempdir().unwrap();
     let der_path = dir.path().join("c.der");
     let pem_path = dir.path().join("c.pem");
-    std::fs::write(&der_path, cert.to_der().unwrap()).unwrap();
+    std::fs::write(&der_path, der).unwrap();
     let status = std::process::Command::new("openssl")
         .args(["x509", "-inform", "der", "-in"])
         .arg(&der_path)
         .arg("-out")
         .arg(&pem_path)
         .status()
-        .unwrap();
+        .expect("the openssl command (apt-get install openssl)");
     assert!(status.success());
     let out = std::process::Command::new("openssl")
         .arg("verify")
@@ -869,9 +940,26 @@ fn x509_cert_builder_signs_with_the_card_and_openssl_verifies() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        verifies_with_data(&card),
-        2,
-        "one for the signer, one for the signature"
-    );
+}
+
+#[test]
+#[ignore = "needs the openssl command; run by scripts/conformance"]
+fn signatures_of_both_keys_verify_with_openssl() {
+    let mut card = open();
+    let message = b"prescription";
+    {
+        let signer = card.signer(sign(), LastTry::Refuse).unwrap();
+        for (alg, name) in [
+            (DigestAlgorithm::Sha256, "-sha256"),
+            (DigestAlgorithm::Sha384, "-sha384"),
+            (DigestAlgorithm::Sha512, "-sha512"),
+        ] {
+            let sig = signer.sign_digest(alg, &alg.hash(message)).unwrap();
+            openssl_verify(pki().sign_cert_der(), message, &sig, name);
+        }
+    }
+    let mut signer = card.signer(auth(), LastTry::Refuse).unwrap();
+    let digest = DigestAlgorithm::Sha256.hash(message);
+    let sig = CertSigner::sign_digest(&mut signer, DigestAlgorithm::Sha256, &digest).unwrap();
+    openssl_verify(pki().auth_cert_der(), message, &sig, "-sha256");
 }
