@@ -15,6 +15,8 @@ mod revocation;
 mod trust;
 mod verify;
 
+#[cfg(feature = "online")]
+pub mod online;
 #[cfg(feature = "test-pki")]
 pub mod testpki;
 

@@ -4,7 +4,9 @@
 //! `testdata/keys/`), the holders are fictitious, and no bundled anchor trusts any of it.
 //! Certificates are byte-stable: fixed keys, serials and dates (valid
 //! 2024-01-01T00:00:00Z .. 2034-01-01T00:00:00Z), and RSA PKCS#1 v1.5 signatures, which
-//! are deterministic.
+//! are deterministic. Every certificate below a root names an HTTP CRL distribution
+//! point under [`TEST_CRL_BASE_URL`], and [`TestPki::crls_at`] issues the CRLs to serve
+//! there, so every path can get its revocation status online.
 //!
 //! ```
 //! use hpki_cert::{PathOptions, Qualification, Verdict, testpki::TestPki, validate_path};
@@ -12,8 +14,10 @@
 //! let pki = TestPki::new()?;
 //! let doctor = pki.physician();
 //! let at = hpki_cert::testpki::valid_time();
+//! // The CRLs its CAs would publish at `at` (none revoked): revocation is checked.
+//! let crls: Vec<Vec<u8>> = pki.crls_at(at, &[])?.into_iter().map(|(_, der)| der).collect();
 //! let report = validate_path(doctor.cert_der(), &doctor.chain_der(), &pki.trust_store(),
-//!     &PathOptions::hpki_signature(at));
+//!     &PathOptions::hpki_signature(at).with_crls(crls));
 //! assert_eq!(report.verdict, Verdict::Valid);
 //! assert_eq!(report.qualification, Some(Qualification::MedicalDoctor));
 //! # Ok::<(), hpki_cert::Error>(())
@@ -150,6 +154,8 @@ pub mod oid {
     pub const CERTIFICATE_POLICIES: &str = "2.5.29.32";
     /// The subjectDirectoryAttributes extension (where HPKI certificates carry hcRole).
     pub const SUBJECT_DIRECTORY_ATTRIBUTES: &str = "2.5.29.9";
+    /// The cRLDistributionPoints extension.
+    pub const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
 }
 use oid::{
     C as OID_C, CN as OID_CN, L as OID_L, O as OID_O, OU as OID_OU, SERIAL_NUMBER as OID_SERIAL,
@@ -392,10 +398,29 @@ pub struct TestPki {
     tsa: TestCert,
 }
 
-/// The CRL distribution point written into the test HPKI signing certificates.
+/// Where every CRL of the test hierarchies is published: the CRL distribution point of
+/// each non-root test certificate is this base plus a path. The host does not exist
+/// (`.invalid`); a local endpoint (sign-platform-sim's `CrlServer`) serves the paths,
+/// and an online CRL source maps the base to it.
+pub const TEST_CRL_BASE_URL: &str = "http://crl.medsign.invalid/";
+/// The CRL distribution point written into the test HPKI signing certificates (the
+/// signing CA's CRL).
 pub const TEST_HPKI_SIGN_CRL_URL: &str = "http://crl.medsign.invalid/hpki/sign.crl";
-/// The CRL distribution point written into the test HPKI authentication certificates.
+/// The CRL distribution point written into the test HPKI authentication certificates
+/// (the authentication CA's CRL).
 pub const TEST_HPKI_AUTH_CRL_URL: &str = "http://crl.medsign.invalid/hpki/auth.crl";
+/// The CRL distribution point of the CAs under the test HPKI root (the root's ARL).
+pub const TEST_HPKI_ARL_URL: &str = "http://crl.medsign.invalid/hpki/arl.crl";
+/// The CRL distribution point of the JPKI signature certificates (the signature CA's
+/// CRL).
+pub const TEST_JPKI_SIGN_CRL_URL: &str = "http://crl.medsign.invalid/jpki/sign.crl";
+/// The CRL distribution point of the JPKI user-authentication certificates (the
+/// user-authentication CA's CRL).
+pub const TEST_JPKI_AUTH_CRL_URL: &str = "http://crl.medsign.invalid/jpki/auth.crl";
+/// The CRL distribution point of the CAs under the test JPKI root (the root's ARL).
+pub const TEST_JPKI_ARL_URL: &str = "http://crl.medsign.invalid/jpki/arl.crl";
+/// The CRL distribution point of the test TSA certificate (the TSA root's CRL).
+pub const TEST_TSA_CRL_URL: &str = "http://crl.medsign.invalid/tsa/root.crl";
 
 /// One HPKI holder of the test hierarchy.
 struct Holder {
@@ -467,14 +492,17 @@ fn policies(oids: &[&str], cps: Option<&str>) -> Result<CertificatePolicies, Err
     Ok(CertificatePolicies(out))
 }
 
-fn crl_dp(url: &str) -> Result<CrlDistributionPoints, Error> {
-    Ok(CrlDistributionPoints(vec![DistributionPoint {
+/// A non-critical cRLDistributionPoints extension naming one `url` (a full name, no
+/// reasons, no CRL issuer: the shape of the real HPKI certificates' HTTP point).
+pub fn crl_distribution_point(url: &str) -> Result<Extension, Error> {
+    let points = CrlDistributionPoints(vec![DistributionPoint {
         distribution_point: Some(DistributionPointName::FullName(vec![
             GeneralName::UniformResourceIdentifier(Ia5String::new(url).map_err(der_err("URI"))?),
         ])),
         reasons: None,
         crl_issuer: None,
-    }]))
+    }]);
+    extension(oid::CRL_DISTRIBUTION_POINTS, false, &points)
 }
 
 /// A JPKI signature certificate's subjectAltName: one `otherName` per `(type, value)`
@@ -517,7 +545,7 @@ pub fn ca_extensions(policy: Option<&str>, crl: Option<&str>) -> Result<Vec<Exte
         )?);
     }
     if let Some(url) = crl {
-        ext.push(extension("2.5.29.31", false, &crl_dp(url)?)?);
+        ext.push(crl_distribution_point(url)?);
     }
     Ok(ext)
 }
@@ -567,7 +595,7 @@ impl TestPki {
                     (OID_CN, "HPKI-99-MedsignTestSignCA-forNonRepudiation"),
                 ])?,
                 "hpki-sign-ca",
-                ca_extensions(Some(TEST_HPKI_SIGN_CA_POLICY), None)?,
+                ca_extensions(Some(TEST_HPKI_SIGN_CA_POLICY), Some(TEST_HPKI_ARL_URL))?,
             ),
             &hpki_root,
         )?;
@@ -581,7 +609,7 @@ impl TestPki {
                     (OID_CN, "HPKI-99-MedsignTestAuthCA-forAuthentication"),
                 ])?,
                 "hpki-auth-ca",
-                ca_extensions(Some(TEST_HPKI_AUTH_CA_POLICY), None)?,
+                ca_extensions(Some(TEST_HPKI_AUTH_CA_POLICY), Some(TEST_HPKI_ARL_URL))?,
             ),
             &hpki_root,
         )?;
@@ -624,7 +652,7 @@ impl TestPki {
                     (OID_OU, "medsign Test"),
                 ])?,
                 "jpki-sign-ca",
-                ca_extensions(None, None)?,
+                ca_extensions(None, Some(TEST_JPKI_ARL_URL))?,
             ),
             &jpki_root,
         )?;
@@ -638,7 +666,7 @@ impl TestPki {
                     (OID_OU, "medsign Test"),
                 ])?,
                 "jpki-auth-ca",
-                ca_extensions(None, None)?,
+                ca_extensions(None, Some(TEST_JPKI_ARL_URL))?,
             ),
             &jpki_root,
         )?;
@@ -677,6 +705,7 @@ impl TestPki {
                         true,
                         &ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING]),
                     )?,
+                    crl_distribution_point(TEST_TSA_CRL_URL)?,
                 ],
             },
             &tsa_root,
@@ -753,7 +782,7 @@ impl TestPki {
                     false,
                     &SubjectAltName(vec![GeneralName::DirectoryName(kanji)]),
                 )?,
-                extension("2.5.29.31", false, &crl_dp(crl)?)?,
+                crl_distribution_point(crl)?,
                 sda,
                 extension(
                     oid::CERTIFICATE_POLICIES,
@@ -810,6 +839,7 @@ impl TestPki {
                 true,
                 &policies(&[TEST_JPKI_SIGN_POLICY], None)?,
             )?);
+            extensions.push(crl_distribution_point(TEST_JPKI_SIGN_CRL_URL)?);
         } else {
             extensions.push(extension(
                 oid::KEY_USAGE,
@@ -821,6 +851,7 @@ impl TestPki {
                 true,
                 &policies(&[TEST_JPKI_AUTH_POLICY], None)?,
             )?);
+            extensions.push(crl_distribution_point(TEST_JPKI_AUTH_CRL_URL)?);
         }
         Ok(CertSpec {
             serial: if signing { 0x1101 } else { 0x1102 },
@@ -981,6 +1012,74 @@ impl TestPki {
         .map_err(der_err("CRL"))
     }
 
+    /// Every CA of the hierarchies that issues CRLs, with the CRL distribution point its
+    /// certificates name (under [`TEST_CRL_BASE_URL`]): the three roots (their ARLs,
+    /// covering the CAs below them; the TSA root's CRL covers the TSA) and the four
+    /// issuing CAs.
+    pub fn crl_issuers(&self) -> [(&'static str, &TestCert); 7] {
+        [
+            (TEST_HPKI_ARL_URL, &self.hpki_root),
+            (TEST_HPKI_SIGN_CRL_URL, &self.hpki_sign_ca),
+            (TEST_HPKI_AUTH_CRL_URL, &self.hpki_auth_ca),
+            (TEST_JPKI_ARL_URL, &self.jpki_root),
+            (TEST_JPKI_SIGN_CRL_URL, &self.jpki_sign_ca),
+            (TEST_JPKI_AUTH_CRL_URL, &self.jpki_auth_ca),
+            (TEST_TSA_CRL_URL, &self.tsa_root),
+        ]
+    }
+
+    /// A fresh CRL from every CA of [`crl_issuers`](Self::crl_issuers), as a CA would
+    /// publish it at `now`: thisUpdate an hour before, nextUpdate a day after, the CRL
+    /// number `now` in seconds. `revoked` pairs the issuing CA (one of
+    /// [`crl_issuers`](Self::crl_issuers)) with a revocation on its CRL; serial numbers
+    /// are per CA, so the CA is always named. Returns, per CA, the path of its
+    /// distribution point below [`TEST_CRL_BASE_URL`] (`/hpki/sign.crl`, …) and the
+    /// CRL (DER).
+    ///
+    /// ```
+    /// use hpki_cert::testpki::{Revocation, TestPki};
+    /// let pki = TestPki::new()?;
+    /// let now: jiff::Timestamp = "2025-01-01T00:00:00Z".parse()?;
+    /// let revoked = Revocation { serial: 0x1001, date: now, reason: None };
+    /// let crls = pki.crls_at(now, &[(pki.hpki_sign_ca(), revoked)])?;
+    /// assert_eq!(crls.len(), 7);
+    /// assert!(crls.iter().any(|(path, _)| path == "/hpki/sign.crl"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn crls_at(
+        &self,
+        now: jiff::Timestamp,
+        revoked: &[(&TestCert, Revocation)],
+    ) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        let issuers = self.crl_issuers();
+        if let Some((stranger, _)) = revoked
+            .iter()
+            .find(|(ca, _)| !issuers.iter().any(|(_, i)| i.der == ca.der))
+        {
+            return Err(Error::TestPki(format!(
+                "{} is not a CA of the test hierarchies",
+                stranger.subject
+            )));
+        }
+        let shift = |hours: i64| {
+            now.checked_add(jiff::SignedDuration::from_hours(hours))
+                .map_err(|e| Error::TestPki(format!("CRL times around {now}: {e}")))
+        };
+        let (this_update, next_update) = (shift(-1)?, shift(24)?);
+        let number = u64::try_from(now.as_second()).unwrap_or(1);
+        let mut out = Vec::with_capacity(issuers.len());
+        for (url, ca) in issuers {
+            let listed: Vec<Revocation> = revoked
+                .iter()
+                .filter(|(i, _)| i.der == ca.der)
+                .map(|(_, r)| r.clone())
+                .collect();
+            let crl = Self::issue_crl(ca, &listed, this_update, next_update, number)?;
+            out.push((crl_url_path(url).to_owned(), crl));
+        }
+        Ok(out)
+    }
+
     /// A store trusting the three test roots (HPKI, JPKI, TSA) and knowing every test CA
     /// as an intermediate.
     pub fn trust_store(&self) -> TrustStore {
@@ -1134,6 +1233,13 @@ impl TestCert {
     fn is_root(&self) -> bool {
         crate::Certificate::from_der(&self.der).is_ok_and(|c| c.is_self_issued())
     }
+}
+
+/// The path of a test CRL distribution point below [`TEST_CRL_BASE_URL`], with its
+/// leading `/` (`/hpki/sign.crl`); a URL elsewhere is returned whole.
+pub fn crl_url_path(url: &str) -> &str {
+    url.strip_prefix(TEST_CRL_BASE_URL.trim_end_matches('/'))
+        .unwrap_or(url)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {

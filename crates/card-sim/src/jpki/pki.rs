@@ -122,7 +122,10 @@ impl JpkiTestPki {
                 ],
                 "jpki-holder-sign",
                 KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
-                vec![testpki::extension(x509::SUBJECT_ALT_NAME, false, &san)?],
+                vec![
+                    testpki::extension(x509::SUBJECT_ALT_NAME, false, &san)?,
+                    testpki::crl_distribution_point(testpki::TEST_JPKI_SIGN_CRL_URL)?,
+                ],
             )?,
             pki.jpki_sign_ca(),
         )?;
@@ -133,7 +136,9 @@ impl JpkiTestPki {
                 &[(x509::C, "JP"), (x509::CN, &auth_cn)],
                 "jpki-holder-auth",
                 KeyUsage(KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment),
-                Vec::new(),
+                vec![testpki::crl_distribution_point(
+                    testpki::TEST_JPKI_AUTH_CRL_URL,
+                )?],
             )?,
             pki.jpki_auth_ca(),
         )?;
