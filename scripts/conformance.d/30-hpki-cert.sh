@@ -52,7 +52,7 @@ echo "$text" | grep -q 'X509v3 Certificate Policies: critical' || fail "policy e
 echo "$text" | grep -A1 'X509v3 Key Usage: critical' | grep -q '^ *Non Repudiation$' || fail "keyUsage is not nonRepudiation only"
 hc=$(openssl asn1parse -in "$P/physician-sign.pem" | grep -A1 'X509v3 Subject Directory Attributes' | tail -1 | sed 's/.*\[HEX DUMP\]://')
 [ "$hc" = "303430320606288185420001312831263024A0223120A00C060A2A830886910F01060101A2100C0E4D65646963616C20446F63746F72" ] \
-  || fail "hcRole DER differs from signatures.md §3: $hc"
+  || fail "hcRole DER differs from docs/spec/signatures.md §3: $hc"
 echo "30-hpki-cert: openssl shows the hcRole (Medical Doctor), DER identical to the real one"
 
 # The CRL: openssl finds the physician revoked and the dentist not.

@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn extended_with_data_and_le_256_keeps_two_byte_le() {
-        // The JAHIS PSO: 256 bytes of padded block, Le 256 (cards.md §7).
+        // The JAHIS PSO: 256 bytes of padded block, Le 256 (docs/spec/cards.md §7).
         let cmd = Command::new(0, 0x2A, 0x9E, 0x9A)
             .with_data(vec![0; 256])
             .with_le(256);
@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn case_4_short_sign_command() {
-        // cards.md §4: 80 2A 00 80 Lc DigestInfo 00.
+        // docs/spec/cards.md §4: 80 2A 00 80 Lc DigestInfo 00.
         let cmd = Command::new(0x80, 0x2A, 0x00, 0x80)
             .with_data(vec![0x30; 51])
             .with_le(256);

@@ -112,7 +112,7 @@ impl StatusWord {
     }
 
     /// A PIN that can no longer be presented: `63C0`, `6983` or `6984` (cards differ;
-    /// `cards.md` §3 lists all three).
+    /// `docs/spec/cards.md` §3 lists all three).
     pub const fn is_pin_blocked(self) -> bool {
         matches!(self.0, 0x63C0 | 0x6983 | 0x6984)
     }

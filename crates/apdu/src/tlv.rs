@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn parses_the_basic_four_items_header() {
-        // cards.md §6: FF 20 L, DF 21 08 offsets...
+        // docs/spec/cards.md §6: FF 20 L, DF 21 08 offsets...
         let mut inner = Vec::new();
         write_tlv(
             &mut inner,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Authority, FileFormat, Qualification, pin::HpkiCardPin};
 
 /// One Mynaportal HPKI application (「医療等分野の電子署名利用」), every field the guide
-/// lists for steps 3–10 (`application.md` §6). The per-authority parts are optional
+/// lists for steps 3–10 (`docs/spec/application.md` §6). The per-authority parts are optional
 /// fields whose presence the rule set decides ([`crate::AuthorityRules`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -359,7 +359,7 @@ pub struct IdDocument {
     pub file: Attachment,
 }
 
-/// The official photo IDs (`application.md` §4).
+/// The official photo IDs (`docs/spec/application.md` §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum IdKind {

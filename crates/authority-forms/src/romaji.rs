@@ -1,4 +1,4 @@
-//! Katakana/hiragana names to passport Hepburn (`application.md` §7).
+//! Katakana/hiragana names to passport Hepburn (`docs/spec/application.md` §7).
 
 use unicode_normalization::UnicodeNormalization;
 

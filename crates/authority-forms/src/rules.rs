@@ -73,7 +73,7 @@ pub struct RuleSet {
     pub authorities: Vec<AuthorityRules>,
 }
 
-/// File and photo limits (`application.md` §4).
+/// File and photo limits (`docs/spec/application.md` §4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
@@ -89,7 +89,7 @@ pub struct Limits {
     pub driving_history_certificate_issued_from: Date,
 }
 
-/// My Number Card PIN rules (`application.md` §4, §9).
+/// My Number Card PIN rules (`docs/spec/application.md` §4, §9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PinRules {
@@ -277,7 +277,7 @@ impl RuleSet {
         self.authorities.iter().find(|a| a.authority == authority)
     }
 
-    /// Authorities selectable in Mynaportal for a qualification (`application.md` §2).
+    /// Authorities selectable in Mynaportal for a qualification (`docs/spec/application.md` §2).
     pub fn mynaportal_authorities(&self, qualification: Qualification) -> Vec<Authority> {
         self.authorities
             .iter()
@@ -288,7 +288,7 @@ impl RuleSet {
             .collect()
     }
 
-    /// The price of an application (`application.md` §3). `membership` is ignored by
+    /// The price of an application (`docs/spec/application.md` §3). `membership` is ignored by
     /// authorities with one price (MEDIS); a waiver for the route and membership applies.
     pub fn price(
         &self,

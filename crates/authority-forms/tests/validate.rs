@@ -1,4 +1,4 @@
-//! Each rule of application.md §2–§4 and §7–§8 with a passing and a failing case,
+//! Each rule of docs/spec/application.md §2–§4 and §7–§8 with a passing and a failing case,
 //! starting from the sample application (valid) and changing one thing.
 
 // Test helpers outside #[test] functions may unwrap too.

@@ -1,5 +1,5 @@
 //! A virtual HPKI card (医師資格証, 薬剤師資格証, MEDIS card): the signing and the
-//! authentication applications, both card layouts and both signing variants of `cards.md` §7.
+//! authentication applications, both card layouts and both signing variants of `docs/spec/cards.md` §7.
 
 mod holders;
 
@@ -11,11 +11,11 @@ use zeroize::Zeroizing;
 
 use crate::VirtualCard;
 
-/// The HPKI signing AP (non-repudiation), `cards.md` §7.
+/// The HPKI signing AP (non-repudiation), `docs/spec/cards.md` §7.
 const SIGNING_AID: [u8; 16] = [
     0xE8, 0x28, 0xBD, 0x08, 0x0F, 0xA0, 0x00, 0x00, 0x03, 0x91, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
 ];
-/// The HPKI authentication AP, `cards.md` §7.
+/// The HPKI authentication AP, `docs/spec/cards.md` §7.
 const AUTH_AID: [u8; 16] = [
     0xE8, 0x28, 0xBD, 0x08, 0x0F, 0xA0, 0x00, 0x00, 0x03, 0x91, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
 ];
@@ -26,7 +26,7 @@ pub const HPKI_PIN_TRIES: u8 = 15;
 /// The most command-chaining data the card buffers (a 4096-bit block is 512 bytes).
 const MAX_CHAIN: usize = 1024;
 
-/// Which file layout and PIN reference the virtual card uses (`cards.md` §7).
+/// Which file layout and PIN reference the virtual card uses (`docs/spec/cards.md` §7).
 ///
 /// | profile | PIN IEF | key IEF | certificate | VERIFY | MSE SET key reference |
 /// |---|---|---|---|---|---|
@@ -75,7 +75,7 @@ impl HpkiProfile {
     }
 }
 
-/// Which signing commands the virtual card accepts (`cards.md` §7 lists two; which real
+/// Which signing commands the virtual card accepts (`docs/spec/cards.md` §7 lists two; which real
 /// cards accept which is unsettled).
 ///
 /// A variant the card does not accept is answered like a card that never heard of it:
@@ -241,7 +241,7 @@ impl VirtualHpkiCard {
             tries_left: HPKI_PIN_TRIES,
             signing,
             auth: authentication,
-            // A generic T=1 ATR: hosts must not identify HPKI cards by ATR (cards.md §1).
+            // A generic T=1 ATR: hosts must not identify HPKI cards by ATR (docs/spec/cards.md §1).
             atr: vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14],
             selected: None,
             current_ef: None,

@@ -1,4 +1,4 @@
-//! The virtual My Number Card: the JPKI AP and the 券面事項入力補助AP (`cards.md` §1–6).
+//! The virtual My Number Card: the JPKI AP and the 券面事項入力補助AP (`docs/spec/cards.md` §1–6).
 
 mod pki;
 #[cfg(test)]
@@ -25,7 +25,7 @@ const OTHER_AIDS: [[u8; 10]; 3] = [
     [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00],
 ];
 
-/// The contact ATR of the My Number Card (`cards.md` §1); OpenSC's JPKI driver matches it.
+/// The contact ATR of the My Number Card (`docs/spec/cards.md` §1); OpenSC's JPKI driver matches it.
 pub const MY_NUMBER_ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
 
 /// The documented default PINs of the virtual card.
@@ -68,7 +68,7 @@ impl Token {
     }
 }
 
-/// How the card says a PIN is blocked (cards differ, `cards.md` §3).
+/// How the card says a PIN is blocked (cards differ, `docs/spec/cards.md` §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum BlockedStatus {
     /// `63C0`.
@@ -201,7 +201,7 @@ fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Appends the My Number check digit (`cards.md` §6) to 11 digits.
+/// Appends the My Number check digit (`docs/spec/cards.md` §6) to 11 digits.
 pub fn with_check_digit(first11: &str) -> String {
     let weights = [6u32, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
     let sum: u32 = first11
@@ -301,7 +301,7 @@ enum Ef {
     BasicFour,
 }
 
-/// A virtual My Number Card (JPKI AP and 券面事項入力補助AP), faithful to `cards.md`.
+/// A virtual My Number Card (JPKI AP and 券面事項入力補助AP), faithful to `docs/spec/cards.md`.
 ///
 /// ```text
 /// 00 A4 04 0C Lc AID          SELECT application (JPKI, input-support; others empty)

@@ -22,7 +22,7 @@ impl MinimalCard {
     pub fn new(aids: Vec<Vec<u8>>) -> Self {
         Self {
             aids,
-            // The My Number Card's contact ATR (cards.md §1).
+            // The My Number Card's contact ATR (docs/spec/cards.md §1).
             atr: vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14],
         }
     }

@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(
             hex(&info[..19]),
             "3031300d060960864801650304020105000420",
-            "cards.md §4"
+            "docs/spec/cards.md §4"
         );
         assert_eq!(info.len(), 51);
     }

@@ -1,6 +1,6 @@
 //! A zero-copy DER reader and a small DER writer for the CMS framing.
 //!
-//! The verifier must see the signed attributes exactly as received (signatures.md §2),
+//! The verifier must see the signed attributes exactly as received (docs/spec/signatures.md §2),
 //! and the builder must not re-encode the certificate it embeds; both need the raw
 //! TLV bytes, which a typed decode throws away. Certificates and the time-stamp
 //! content are still decoded field by field through this reader, never indexed.

@@ -1,4 +1,4 @@
-//! Verifying CAdES signatures: the ordered checks of signatures.md §2 and a report.
+//! Verifying CAdES signatures: the ordered checks of docs/spec/signatures.md §2 and a report.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -24,7 +24,7 @@ pub enum Verdict {
     Indeterminate,
 }
 
-/// A verification step, in the order they run (signatures.md §2).
+/// A verification step, in the order they run (docs/spec/signatures.md §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

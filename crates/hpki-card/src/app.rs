@@ -1,6 +1,6 @@
 //! The two HPKI applications and the card layouts that locate their files.
 
-/// An application of the HPKI card (`cards.md` §7), selected by AID:
+/// An application of the HPKI card (`docs/spec/cards.md` §7), selected by AID:
 ///
 /// ```text
 /// 00 A4 04 0C 10 E8 28 BD 08 0F A0 00 00 03 91 00 00 00 00 00 01   signing AP
@@ -39,7 +39,7 @@ impl core::fmt::Display for App {
     }
 }
 
-/// Where an HPKI card keeps its files and how it names its PIN (`cards.md` §7).
+/// Where an HPKI card keeps its files and how it names its PIN (`docs/spec/cards.md` §7).
 ///
 /// | profile | PIN IEF | key IEF | certificate | VERIFY | MSE SET |
 /// |---|---|---|---|---|---|

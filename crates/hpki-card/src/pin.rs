@@ -11,7 +11,7 @@ use crate::Error;
 /// of SW2 carries, so a fresh card answers `63CF` and the count is exact.
 pub const MAX_TRIES: u8 = 15;
 
-/// An HPKI card PIN: 4 to 16 printable ASCII characters (`cards.md` §7).
+/// An HPKI card PIN: 4 to 16 printable ASCII characters (`docs/spec/cards.md` §7).
 ///
 /// The format is checked when the PIN is made, so a malformed PIN never reaches the card
 /// and never costs a try. The characters are zeroized on drop and never shown by

@@ -1,6 +1,6 @@
 //! The two signing commands of HPKI cards and the PKCS#1 v1.5 block the JAHIS one needs.
 
-/// A signing command of HPKI cards (`cards.md` §7; which issuers' cards accept which is
+/// A signing command of HPKI cards (`docs/spec/cards.md` §7; which issuers' cards accept which is
 /// unsettled, so [`crate::HpkiCard`] tries its profile's preference and falls back on
 /// `6D00`/`6E00`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -383,7 +383,7 @@ impl EncodeValue for CodedData {
 mod tests {
     use super::*;
 
-    /// The extension value of the real MEDIS test physician (signatures.md §3).
+    /// The extension value of the real MEDIS test physician (docs/spec/signatures.md §3).
     pub(crate) const REAL_MEDICAL_DOCTOR: &str = "303430320606288185420001312831263024A0223120A00C060A2A830886910F01060101A2100C0E4D65646963616C20446F63746F72";
 
     #[test]

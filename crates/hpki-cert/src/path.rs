@@ -69,7 +69,7 @@ impl PathOptions {
         }
     }
 
-    /// What an e-prescription verifier checks (signatures.md §1, check 6): purpose
+    /// What an e-prescription verifier checks (docs/spec/signatures.md §1, check 6): purpose
     /// nonRepudiation and an HPKI signing policy required.
     pub fn hpki_signature(at: jiff::Timestamp) -> Self {
         Self {

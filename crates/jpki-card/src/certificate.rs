@@ -2,7 +2,7 @@
 
 use crate::Error;
 
-/// A certificate file of the JPKI AP (`cards.md` §2).
+/// A certificate file of the JPKI AP (`docs/spec/cards.md` §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Certificate {
     /// 利用者証明用電子証明書, EF `000A`: free to read (auth PIN on smartphone tokens).
@@ -40,7 +40,7 @@ impl Certificate {
 }
 
 /// The total length of the DER object (a certificate's SEQUENCE) that starts `head`,
-/// header included, from its first bytes (`cards.md` §5).
+/// header included, from its first bytes (`docs/spec/cards.md` §5).
 ///
 /// ```text
 /// 30 82 LL LL ...   → 4 + LLLL

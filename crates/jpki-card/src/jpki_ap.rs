@@ -13,7 +13,7 @@ use crate::{
 /// A signer's key, its certificate (DER) and the CA chain (DER).
 type SignerParts = (KeyKind, Vec<u8>, Vec<Vec<u8>>);
 
-/// JPKI AP (公的個人認証), `cards.md` §1.
+/// JPKI AP (公的個人認証), `docs/spec/cards.md` §1.
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
 
 const TOKEN_FID: u16 = 0x0006;

@@ -4,7 +4,7 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 
-/// Which PIN (`cards.md` §3).
+/// Which PIN (`docs/spec/cards.md` §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PinKind {
     /// 利用者証明用暗証番号: 4 digits, 3 tries, IEF `0018` of the JPKI AP.

@@ -7,7 +7,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::jpki_ap::{App, JpkiCard};
 use crate::{Error, LastTry, PinKind, PinStatus, TextPin};
 
-/// 券面事項入力補助AP (`cards.md` §1).
+/// 券面事項入力補助AP (`docs/spec/cards.md` §1).
 pub const TEXT_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
 
 const MY_NUMBER_FID: u16 = 0x0001;
@@ -202,7 +202,7 @@ fn parse_date(ascii: &[u8]) -> Option<Date> {
 pub struct MyNumber(Zeroizing<String>);
 
 impl MyNumber {
-    /// From 12 ASCII digits, checking the check digit (`cards.md` §6).
+    /// From 12 ASCII digits, checking the check digit (`docs/spec/cards.md` §6).
     pub fn parse(digits: &str) -> Result<Self, Error> {
         let bad = Error::MalformedMyNumber;
         let bytes = digits.as_bytes();

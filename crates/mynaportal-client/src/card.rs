@@ -1,5 +1,5 @@
 //! What the procedure needs from the My Number Card, and a reader for it over any APDU
-//! transport (`cards.md` §1–6), built on jpki-card.
+//! transport (`docs/spec/cards.md` §1–6), built on jpki-card.
 
 use apdu::Transport;
 use authority_forms::{CardApplicant, Sex};
@@ -51,7 +51,7 @@ impl TokenKind {
     }
 
     /// Whether this is a smartphone's JPKI certificate rather than the physical card:
-    /// such a login may inquire a status but not apply (`application.md` §5).
+    /// such a login may inquire a status but not apply (`docs/spec/application.md` §5).
     pub fn is_smartphone(&self) -> bool {
         matches!(self, Self::SmartphoneAndroid | Self::SmartphoneIos)
     }
@@ -193,7 +193,7 @@ pub trait PortalCard {
 }
 
 /// The My Number Card over an APDU transport, through [`jpki_card::JpkiCard`]
-/// (`cards.md` §1–6): the same protocol code the rest of medsign uses.
+/// (`docs/spec/cards.md` §1–6): the same protocol code the rest of medsign uses.
 ///
 /// Each call verifies its PIN exactly once and never retries it. Before a PIN is sent
 /// the card is asked how many tries are left (VERIFY without data): a blocked PIN is not

@@ -48,7 +48,7 @@ impl<T: PortalTransport> Portal<T> {
         Self { transport, rules }
     }
 
-    /// Logs in with the card (`application.md` §5): the portal's challenge is signed
+    /// Logs in with the card (`docs/spec/application.md` §5): the portal's challenge is signed
     /// with the user-authentication key after its 4-digit PIN. A smartphone JPKI token
     /// logs in too, for status inquiry only.
     pub fn login(mut self, card: &mut dyn PortalCard, pin: &AuthPin) -> Result<Session<T>, Error> {

@@ -100,7 +100,7 @@ impl Pki {
 
     /// Issues a five-year second certificate for `subject` with pool key `key_index`:
     /// critical keyUsage nonRepudiation, critical certificatePolicies, hcRole in
-    /// subjectDirectoryAttributes (signatures.md §3).
+    /// subjectDirectoryAttributes (docs/spec/signatures.md §3).
     pub(crate) fn issue_second(
         &self,
         subject: &Subject<'_>,

@@ -22,7 +22,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::{ApiError, Clock, Error, jwt, pki::Pki, store};
 
-/// The OIDC `client_id`s, one per way of logging in (signatures.md §5).
+/// The OIDC `client_id`s, one per way of logging in (docs/spec/signatures.md §5).
 pub(crate) const CLIENT_HPKI: &str = "HPKI";
 pub(crate) const CLIENT_JPKI: &str = "JPKI";
 pub(crate) const CLIENT_FIDO: &str = "FIDO";

@@ -143,7 +143,7 @@ impl CheckResult {
     }
 }
 
-/// The checks of `signatures.md` §1, in the order they run.
+/// The checks of `docs/spec/signatures.md` §1, in the order they run.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Checks {

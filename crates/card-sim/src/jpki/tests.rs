@@ -1,4 +1,4 @@
-//! The virtual My Number Card against `cards.md`, APDU by APDU.
+//! The virtual My Number Card against `docs/spec/cards.md`, APDU by APDU.
 
 use std::sync::{Arc, OnceLock};
 

@@ -1,4 +1,4 @@
-//! The verifier: the ordered checks of `signatures.md` §1 over each `ds:Signature`.
+//! The verifier: the ordered checks of `docs/spec/signatures.md` §1 over each `ds:Signature`.
 
 mod crypto;
 mod data;

@@ -138,7 +138,7 @@ impl<'a, 'i> Parts<'a, 'i> {
         self.references.iter().filter_map(|r| r.as_ref().ok())
     }
 
-    /// The rules of the e-prescription profile (signatures.md §1) this signature
+    /// The rules of the e-prescription profile (docs/spec/signatures.md §1) this signature
     /// breaks, in the order they are checked; empty when it follows the profile.
     pub fn profile_violations(&self, role: Role) -> Vec<String> {
         let mut v = Vec::new();
