@@ -4,6 +4,7 @@
 
 mod api;
 mod clock;
+mod crl;
 mod http;
 mod jwt;
 mod pki;
@@ -13,6 +14,7 @@ mod store;
 pub use crate::{
     api::ApiError,
     clock::Clock,
+    crl::CrlServer,
     http::ServerHandle,
     platform::{IssueRequest, Issued, Platform, PlatformConfig},
 };

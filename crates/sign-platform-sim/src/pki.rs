@@ -27,6 +27,9 @@ const SIGN_CA_SERIAL: u64 = 4;
 const SIGN_CP: &str = "1.2.392.100495.1.5.1.1.0.1";
 /// The signing CA's policy (`HPKI-01-MedisSignCA2-forNonRepudiation`).
 const SIGN_CA_CP: &str = "1.2.392.100495.1.5.1.1.3.1";
+/// The CRL distribution point of second certificates (the signing CA's CRL, served by
+/// [`CrlServer`](crate::CrlServer)); the CA itself names the test root's ARL.
+pub(crate) const SECOND_SIGN_CRL_URL: &str = "http://crl.medsign.invalid/hpki/second-sign.crl";
 
 fn pki_err(e: hpki_cert::Error) -> Error {
     Error::Pki(e.to_string())
@@ -64,7 +67,11 @@ impl Pki {
                 key: SIGN_CA_KEY,
                 not_before: testpki::not_before(),
                 not_after: testpki::not_after(),
-                extensions: testpki::ca_extensions(Some(SIGN_CA_CP), None).map_err(pki_err)?,
+                extensions: testpki::ca_extensions(
+                    Some(SIGN_CA_CP),
+                    Some(testpki::TEST_HPKI_ARL_URL),
+                )
+                .map_err(pki_err)?,
             },
             &root,
         )
@@ -82,6 +89,11 @@ impl Pki {
 
     pub(crate) fn root_der(&self) -> &[u8] {
         self.root.cert_der()
+    }
+
+    /// The second-certificate signing CA (it issues the CRL of second certificates).
+    pub(crate) fn sign_ca(&self) -> &TestCert {
+        &self.sign_ca
     }
 
     pub(crate) fn sign_ca_der(&self) -> &[u8] {
@@ -146,6 +158,7 @@ impl Pki {
                 testpki::extension(oid::CERTIFICATE_POLICIES, true, &policies).map_err(pki_err)?,
                 testpki::extension(oid::SUBJECT_DIRECTORY_ATTRIBUTES, false, &hc_role)
                     .map_err(pki_err)?,
+                testpki::crl_distribution_point(SECOND_SIGN_CRL_URL).map_err(pki_err)?,
             ],
         };
         let cert = TestPki::issue(&spec, &self.sign_ca).map_err(pki_err)?;

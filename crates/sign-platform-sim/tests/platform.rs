@@ -20,11 +20,13 @@ fn a_second_certificate_validates_as_an_hpki_signing_certificate() {
     let issued = platform.issue_second_certificate(&request("P-1")).unwrap();
     let mut trust = hpki_cert::TrustStore::new();
     trust.add_anchor_der(&platform.trust_anchor_der()).unwrap();
+    let crls = sign_platform_sim::CrlServer::start("127.0.0.1:0").unwrap();
     let report = hpki_cert::validate_path(
         &issued.certificate_der,
         &platform.ca_chain_der(),
         &trust,
-        &hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now()),
+        &hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now())
+            .with_crl_source(std::sync::Arc::new(crls.crl_source().unwrap())),
     );
     assert_eq!(report.verdict, hpki_cert::Verdict::Valid, "{report:?}");
     let cert = hpki_cert::Certificate::from_der(&issued.certificate_der).unwrap();
@@ -65,11 +67,13 @@ fn card_and_remote_signatures_share_one_trust_anchor() {
     // The root the virtual HPKI cards chain to is the platform's root, byte for byte.
     assert_eq!(platform.trust_anchor_der(), test_pki.hpki_root().cert_der());
     let issued = platform.issue_second_certificate(&request("P-2")).unwrap();
+    let crls = sign_platform_sim::CrlServer::start("127.0.0.1:0").unwrap();
     let report = hpki_cert::validate_path(
         &issued.certificate_der,
         &platform.ca_chain_der(),
         &test_pki.trust_store(),
-        &hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now()),
+        &hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now())
+            .with_crl_source(std::sync::Arc::new(crls.crl_source().unwrap())),
     );
     assert_eq!(report.verdict, hpki_cert::Verdict::Valid, "{report:?}");
 }
