@@ -52,6 +52,16 @@ pub(crate) fn signed_part(der: &[u8]) -> Result<Vec<u8>, der::Error> {
     Ok(reader.tlv_bytes()?.to_vec())
 }
 
+/// Where [`signed_part`] lies in `der`.
+pub(crate) fn signed_range(der: &[u8]) -> Result<core::ops::Range<usize>, der::Error> {
+    let mut reader = SliceReader::new(der)?;
+    let header = Header::decode(&mut reader)?;
+    header.tag().assert_eq(der::Tag::Sequence)?;
+    let start = usize::try_from(reader.position())?;
+    let len = reader.tlv_bytes()?.len();
+    Ok(start..start.saturating_add(len))
+}
+
 /// Converts an X.509 time to a timestamp.
 pub(crate) fn timestamp(t: &x509_cert::time::Time) -> jiff::Timestamp {
     let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);

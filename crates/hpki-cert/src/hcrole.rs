@@ -379,6 +379,13 @@ impl EncodeValue for CodedData {
     }
 }
 
+impl serde::Serialize for Qualification {
+    /// As its [`name`](Qualification::name).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,12 +479,5 @@ mod tests {
         for n in 0..der.len() {
             assert!(HcRole::parse(&der[..n]).is_err(), "prefix {n}");
         }
-    }
-}
-
-impl serde::Serialize for Qualification {
-    /// As its [`name`](Qualification::name).
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
     }
 }

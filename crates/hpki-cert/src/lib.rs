@@ -23,7 +23,7 @@ pub mod testpki;
 pub use crate::{
     cert::{CertInfo, Certificate},
     classify::{CertKind, Classification, classify, classify_certificate},
-    crl::{Crl, RevokedEntry},
+    crl::{Crl, CrlRefusal, RevokedEntry},
     error::Error,
     hcrole::{HPKI_ROLE_SCHEME, HcActor, HcRole, Qualification},
     indication::{Indication, SubIndication, Verdict},
@@ -38,3 +38,5 @@ pub use crate::{
 
 /// The `reasonCode` of a CRL entry (RFC 5280 §5.3.1).
 pub use x509_cert::ext::pkix::CrlReason;
+/// The reasons a CRL covers (RFC 5280 §5.2.5 onlySomeReasons, §6.3.3 reasons_mask).
+pub use x509_cert::ext::pkix::crl::dp::{ReasonFlags, Reasons};

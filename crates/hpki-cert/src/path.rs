@@ -1,9 +1,11 @@
 //! Certification path building and validation (RFC 5280 §6, the parts HPKI and JPKI
 //! use), reported check by check.
 
+use x509_cert::ext::pkix::{CrlReason, crl::dp::ReasonFlags};
+
 use crate::{
-    CertInfo, Certificate, Crl, CrlSource, Qualification, RevocationPolicy, SubIndication,
-    TrustStore, Verdict, cert, profile,
+    CertInfo, Certificate, Crl, CrlRefusal, CrlSource, Qualification, RevocationPolicy,
+    SubIndication, TrustStore, Verdict, cert, profile,
 };
 
 /// What the end-entity key is being used for; decides the keyUsage the leaf needs.
@@ -494,10 +496,11 @@ fn validate_parsed(
         // revocation
         if let (false, Some(iss)) = (is_anchor, issuer) {
             let (verdict, sub, detail) = revocation_check(c, iss, i == 0, &crls, store, opts);
-            if verdict == Verdict::Valid && opts.revocation == RevocationPolicy::Waived {
-                if let Some(why) = detail.strip_prefix(WAIVED) {
-                    waivers.push(format!("{}: revocation not checked ({why})", c.subject()));
-                }
+            if verdict == Verdict::Valid
+                && opts.revocation == RevocationPolicy::Waived
+                && let Some(why) = detail.strip_prefix(WAIVED)
+            {
+                waivers.push(format!("{}: revocation not checked ({why})", c.subject()));
             }
             out.push_sub("revocation", verdict, sub, c, detail);
         }
@@ -746,15 +749,39 @@ fn revocation_check(
     }
 }
 
-/// The status `crls` give `c`: `Ok` when they settle it (revoked, or not revoked per a
-/// fresh CRL), else the reasons none did.
+/// `c`'s entry in `crl` when its revocation took effect at or before `at`.
+fn entry_at<'a>(
+    crl: &'a Crl,
+    c: &Certificate,
+    at: jiff::Timestamp,
+) -> Option<&'a crate::RevokedEntry> {
+    crl.entry_for(c).filter(|e| e.effective_date() <= at)
+}
+
+/// A revocation check's outcome: verdict, sub-indication, detail.
+type Settled = (Verdict, Option<SubIndication>, String);
+
+/// Whether `crl` gives the status at `at` (the freshness rule of the README): when
+/// `at` is not after its nextUpdate, or, without nextUpdate, when it was issued at or
+/// after `at`. A CRL issued after `at` gives the status at `at` as well: a revocation
+/// is never taken back (certificateHold aside, which is never taken as "not revoked").
+fn fresh(crl: &Crl, at: jiff::Timestamp) -> bool {
+    match crl.next_update() {
+        Some(next) => at <= next,
+        None => crl.this_update() >= at,
+    }
+}
+
+/// The status `crls` give `c` (issued by `issuer`), RFC 5280 §6.3.3: `Ok` when they
+/// settle it (revoked, on hold, or not revoked per fresh CRLs covering every reason),
+/// else the reasons none did, one per CRL refused.
 fn status_from(
     c: &Certificate,
     issuer: &Certificate,
     is_leaf: bool,
     crls: &[std::sync::Arc<Crl>],
     opts: &PathOptions,
-) -> Result<(Verdict, Option<SubIndication>, String), Vec<String>> {
+) -> Result<Settled, Vec<String>> {
     let from_issuer: Vec<&Crl> = crls
         .iter()
         .map(|c| &**c)
@@ -763,35 +790,36 @@ fn status_from(
     if from_issuer.is_empty() {
         return Err(vec![format!("no CRL from {}", c.issuer())]);
     }
-    if issuer.key_usage.is_some() && !issuer.key_usage_names().contains(&"cRLSign") {
-        return Err(vec![format!(
-            "{} may not sign CRLs (keyUsage lacks cRLSign)",
-            issuer.subject()
-        )]);
-    }
+    let name = |crl: &Crl| format!("the CRL of {} from {}", crl.this_update(), crl.issuer());
     let mut problems = Vec::new();
-    let mut usable = Vec::new();
+    let mut usable: Vec<(&Crl, ReasonFlags)> = Vec::new();
     for crl in from_issuer {
-        if let Err(e) = crl.verify_signed_by(issuer) {
-            problems.push(format!("CRL of {} does not verify: {e}", crl.this_update()));
-        } else if !crl.unknown_critical().is_empty() {
-            problems.push(format!(
-                "CRL of {} has critical extensions not understood: {}",
-                crl.this_update(),
-                crl.unknown_critical().join(", ")
-            ));
-        } else {
-            usable.push(crl);
+        let checked = crl
+            .scope_for(c)
+            .and_then(|reasons| crl.check_issuer(issuer).map(|()| reasons))
+            .and_then(|reasons| {
+                crl.verify_signed_by(issuer)
+                    .map(|()| reasons)
+                    .map_err(|e| CrlRefusal::Signature(e.to_string()))
+            });
+        match checked {
+            Ok(reasons) => usable.push((crl, reasons)),
+            Err(refusal) => problems.push(format!("{}: {refusal}", name(crl))),
         }
     }
-    // A revocation dated before the validation time is final, whatever the freshness.
-    for crl in &usable {
-        if let Some(entry) = crl.entry_for(c)
-            && entry.date <= opts.at
-        {
+    let at = opts.at;
+    let hold = |e: &crate::RevokedEntry| e.reason == Some(CrlReason::CertificateHold);
+    // A revocation effective at the validation time is final, whatever the freshness
+    // or the reasons the CRL covers.
+    for (crl, _) in &usable {
+        if let Some(entry) = entry_at(crl, c, at).filter(|e| !hold(e)) {
             let reason = entry
                 .reason
                 .map_or_else(|| "no reason given".to_owned(), |r| format!("{r:?}"));
+            let invalid = match entry.invalidity_date {
+                Some(d) if d < entry.date => format!(", key invalid since {d}"),
+                _ => String::new(),
+            };
             let sub = if is_leaf {
                 SubIndication::Revoked
             } else {
@@ -801,50 +829,76 @@ fn status_from(
                 sub.indication().worst(Verdict::Indeterminate),
                 Some(sub),
                 format!(
-                    "revoked on {} ({reason}), CRL of {}",
+                    "revoked on {} ({reason}{invalid}), per {}",
                     entry.date,
-                    crl.this_update()
+                    name(crl)
                 ),
             ));
         }
     }
-    // Freshness: a CRL gives the status at the validation time when that time is not
-    // after its nextUpdate (a CRL issued later than the validation time gives it too:
-    // revocation is final). A CRL without nextUpdate only when issued at or after it.
-    let fresh = usable.iter().find(|crl| match crl.next_update() {
-        Some(next) => opts.at <= next,
-        None => crl.this_update() >= opts.at,
-    });
-    match fresh {
-        Some(crl) => {
-            let later = crl
-                .entry_for(c)
-                .map(|e| format!("; revoked later, on {}", e.date))
-                .unwrap_or_default();
-            Ok((
-                Verdict::Valid,
-                None,
+    // EN 319 102-1: a suspended certificate may be reinstated; its status is not
+    // known yet.
+    for (crl, _) in &usable {
+        if let Some(entry) = entry_at(crl, c, at) {
+            return Ok((
+                Verdict::Indeterminate,
+                Some(SubIndication::TryLater),
                 format!(
-                    "not revoked at {} per the CRL of {}{later}",
-                    opts.at,
-                    crl.this_update()
+                    "on hold since {} (certificateHold), per {}: try later",
+                    entry.date,
+                    name(crl)
                 ),
-            ))
-        }
-        None => {
-            for crl in &usable {
-                problems.push(format!(
-                    "the CRL of {} from {} is stale at {} (nextUpdate {})",
-                    crl.this_update(),
-                    c.issuer(),
-                    opts.at,
-                    crl.next_update()
-                        .map_or_else(|| "absent".to_owned(), |n| n.to_string())
-                ));
-            }
-            Err(problems)
+            ));
         }
     }
+    // Not revoked: the fresh CRLs together must cover every reason (§6.3.3 (k)).
+    let mut covered = ReasonFlags::default();
+    let mut basis = Vec::new();
+    for (crl, reasons) in &usable {
+        if fresh(crl, opts.at) {
+            covered |= *reasons;
+            basis.push(*crl);
+        } else {
+            let stale = CrlRefusal::Stale {
+                at: opts.at,
+                next_update: crl.next_update(),
+            };
+            problems.push(format!("{}: {stale}", name(crl)));
+        }
+    }
+    let missing = crate::crl::all_reasons() - covered;
+    if basis.is_empty() {
+        return Err(problems);
+    }
+    if !missing.is_empty() {
+        problems.push(format!(
+            "the fresh CRLs cover only the reasons {} (onlySomeReasons); no CRL covers {}",
+            crate::crl::reason_names(covered),
+            crate::crl::reason_names(missing)
+        ));
+        return Err(problems);
+    }
+    let later: Vec<String> = basis
+        .iter()
+        .filter_map(|crl| crl.entry_for(c))
+        .map(|e| format!("; revoked later, on {}", e.effective_date()))
+        .collect();
+    let per: Vec<String> = basis.iter().map(|crl| name(crl)).collect();
+    let not_used = if problems.is_empty() {
+        String::new()
+    } else {
+        format!("; not used: {}", problems.join("; "))
+    };
+    Ok((
+        Verdict::Valid,
+        None,
+        format!(
+            "not revoked at {} per {}{}{not_used}",
+            opts.at,
+            per.join(" and "),
+            later.first().map(String::as_str).unwrap_or_default()
+        ),
+    ))
 }
 
 /// The sub-indication of a failed check that did not name its own.

@@ -68,7 +68,20 @@ fn a_verified_signature_does_not_vouch_for_another_key_or_other_bytes() {
         .add_anchor_der(pki.hpki_root().cert_der())
         .unwrap();
     let shared = root_only.clone(); // clones share the memo
-    let opts = PathOptions::hpki_signature(testpki::valid_time());
+    let crls: Vec<Vec<u8>> = [pki.hpki_root(), pki.hpki_sign_ca()]
+        .into_iter()
+        .map(|ca| {
+            TestPki::issue_crl(
+                ca,
+                &[],
+                ts("2024-12-01T00:00:00Z"),
+                ts("2025-02-01T00:00:00Z"),
+                1,
+            )
+            .unwrap()
+        })
+        .collect();
+    let opts = PathOptions::hpki_signature(testpki::valid_time()).with_crls(crls);
     let real_ca = pki.hpki_sign_ca().cert_der().to_vec();
     let ok = validate_path(pki.physician().cert_der(), &[real_ca], &root_only, &opts);
     assert_eq!(ok.verdict, Verdict::Valid, "{:#?}", summary(&ok));
