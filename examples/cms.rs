@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example cms -- sign --card hpki-physician --in FILE --out FILE.p7s [--detached] [--tsa URL] [--trust-out DIR]
-//! cargo run --example cms -- verify --trust DIR [--content FILE] FILE.p7s
+//! cargo run --example cms -- verify --trust DIR [--crl FILE]... [--content FILE] FILE.p7s
 //! cargo run --example cms -- tokens FILE.p7s --out DIR
 //! cargo run --example cms -- tsa
 //! ```
@@ -14,7 +14,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use cms_sign::{HttpTsa, SignOptions, TimeStampOptions, Verdict, VerifyOptions, test_pki};
+use cms_sign::{HttpTsa, Indication, SignOptions, TimeStampOptions, VerifyOptions, test_pki};
 
 #[derive(Parser)]
 #[command(about = "CAdES B-B / B-T signing and verification")]
@@ -42,7 +42,7 @@ enum Command {
         /// An RFC 3161 TSA URL (http://) for a signature time-stamp.
         #[arg(long)]
         tsa: Option<String>,
-        /// Write the signer's trust anchors as PEM into this directory.
+        /// Write the signer's trust anchors as PEM, and their CRL, into this directory.
         #[arg(long)]
         trust_out: Option<PathBuf>,
     },
@@ -51,6 +51,10 @@ enum Command {
         /// A directory of trust anchors (PEM or DER).
         #[arg(long)]
         trust: PathBuf,
+        /// A CRL (DER) for revocation checking (repeatable): revocation status is
+        /// required, e.g. `medsign-cms-test-root.crl` written by `sign --trust-out`.
+        #[arg(long)]
+        crl: Vec<PathBuf>,
         /// The content, for a detached signature.
         #[arg(long)]
         content: Option<PathBuf>,
@@ -113,16 +117,20 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Command::Verify {
             trust,
+            crl,
             content,
             file,
         } => {
             let store = hpki_cert::TrustStore::from_dir(&trust)?;
             let p7s = std::fs::read(&file)?;
             let content = content.map(std::fs::read).transpose()?;
-            let report =
-                cms_sign::verify(&p7s, content.as_deref(), &VerifyOptions::new().trust(store));
+            let mut options = VerifyOptions::new().trust(store);
+            for path in crl {
+                options = options.crl(std::fs::read(path)?);
+            }
+            let report = cms_sign::verify(&p7s, content.as_deref(), &options);
             println!("{}", report.to_json());
-            Ok(if report.verdict == Verdict::Valid {
+            Ok(if report.indication == Indication::Valid {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

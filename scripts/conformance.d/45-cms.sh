@@ -39,9 +39,9 @@ KEY="$ROOT/crates/cert-signer/testdata/rsa-2048-test-key.pem"
 openssl x509 -inform DER -in "$ROOT/crates/cms-sign/testdata/signer.der" -out "$T/signer.pem"
 openssl cms -sign -cades -binary -nodetach -in "$T/data.bin" -signer "$T/signer.pem" -inkey "$KEY" -outform DER -out "$T/ossl-att.p7s"
 openssl cms -sign -cades -binary -in "$T/data.bin" -signer "$T/signer.pem" -inkey "$KEY" -outform DER -out "$T/ossl-det.p7s"
-cms verify --trust "$T/trust" "$T/ossl-att.p7s" >"$T/r1.json" || { cat "$T/r1.json"; fail "medsign refused openssl attached"; }
-cms verify --trust "$T/trust" --content "$T/data.bin" "$T/ossl-det.p7s" >"$T/r2.json" || { cat "$T/r2.json"; fail "medsign refused openssl detached"; }
-if cms verify --trust "$T/trust" --content "$T/att.out" "$T/ossl-det.p7s" >/dev/null; then
+cms verify --trust "$T/trust" --crl "$T/trust/medsign-cms-test-root.crl" "$T/ossl-att.p7s" >"$T/r1.json" || { cat "$T/r1.json"; fail "medsign refused openssl attached"; }
+cms verify --trust "$T/trust" --crl "$T/trust/medsign-cms-test-root.crl" --content "$T/data.bin" "$T/ossl-det.p7s" >"$T/r2.json" || { cat "$T/r2.json"; fail "medsign refused openssl detached"; }
+if cms verify --trust "$T/trust" --crl "$T/trust/medsign-cms-test-root.crl" --content "$T/att.out" "$T/ossl-det.p7s" >/dev/null; then
   fail "medsign accepted other content"
 fi
 echo "45-cms: openssl cms -sign -cades (attached, detached) verified by medsign"
@@ -53,7 +53,7 @@ for _ in $(seq 1 100); do [ -s "$T/tsa.url" ] && break; sleep 0.1; done
 URL=$(head -n1 "$T/tsa.url")
 [ -n "$URL" ] || fail "the loopback TSA did not start"
 cms sign --card hpki-physician --in "$T/data.bin" --out "$T/bt.p7s" --tsa "$URL"
-cms verify --trust "$T/trust" "$T/bt.p7s" >"$T/r3.json" || { cat "$T/r3.json"; fail "medsign refused its B-T"; }
+cms verify --trust "$T/trust" --crl "$T/trust/medsign-cms-test-root.crl" "$T/bt.p7s" >"$T/r3.json" || { cat "$T/r3.json"; fail "medsign refused its B-T"; }
 grep -q '"level": "B-T"' "$T/r3.json" || fail "B-T level not reached"
 [ "$(cms tokens "$T/bt.p7s" --out "$T/tokens")" = 1 ] || fail "expected one token"
 openssl x509 -inform DER -in "$ROOT/crates/cms-sign/testdata/tsa.der" -out "$T/tsa.pem"

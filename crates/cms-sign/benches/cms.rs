@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use cert_signer::{CertSigner, DigestAlgorithm, SignError};
-use cms_sign::{SignOptions, SignedDataBuilder, Verdict, VerifyOptions, test_pki};
+use cms_sign::{Indication, SignOptions, SignedDataBuilder, VerifyOptions, test_pki};
 use criterion::{Criterion, criterion_group, criterion_main};
 use der::{Decode as _, Encode as _};
 
@@ -137,13 +137,13 @@ fn benches(c: &mut Criterion) {
 
     let no_path = VerifyOptions::new().skip_path();
     assert_eq!(
-        cms_sign::verify(&message, None, &no_path).verdict,
-        Verdict::Valid
+        cms_sign::verify(&message, None, &no_path).indication,
+        Indication::Valid
     );
     g.bench_function("verify_bb_4k", |b| {
         b.iter(|| {
             let r = cms_sign::verify(black_box(&message), None, &no_path);
-            assert_eq!(r.verdict, Verdict::Valid);
+            assert_eq!(r.indication, Indication::Valid);
         })
     });
 

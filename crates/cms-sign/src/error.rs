@@ -46,10 +46,20 @@ pub enum Error {
     /// Getting or checking a time-stamp failed; the inner error says which step.
     #[error("time-stamp: {0}")]
     TimeStamp(#[from] TimeStampError),
-    /// The verification report is not valid; the inner value names the first failed
-    /// (or undecidable) check.
-    #[error("signature not valid: {0}")]
-    Verify(String),
+    /// The verification report is not VALID ([`Report::into_result`]): its indication
+    /// and sub-indication, and the first check that did not pass. Read the full
+    /// [`Report`](crate::Report) to see every check.
+    ///
+    /// [`Report::into_result`]: crate::Report::into_result
+    #[error("signature {indication}{}: {reason}", sub_indication.map(|s| format!("/{s}")).unwrap_or_default())]
+    Verify {
+        /// The report's main indication (INVALID or INDETERMINATE).
+        indication: hpki_cert::Indication,
+        /// Its sub-indication.
+        sub_indication: Option<hpki_cert::SubIndication>,
+        /// The first check that did not pass, in words.
+        reason: String,
+    },
     /// Reading or writing a file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

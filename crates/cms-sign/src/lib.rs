@@ -8,6 +8,7 @@ mod error;
 mod message;
 mod oid;
 mod path;
+mod report;
 mod rsa_verify;
 mod sign;
 mod timestamp;
@@ -23,12 +24,19 @@ mod tests;
 pub use crate::{
     attributes::{CommitmentType, SignaturePolicy},
     error::{Error, TimeStampError},
+    path::PathResult,
+    report::{
+        Check, CheckResult, Level, PathValidation, REPORT_VERSION, Report, SignerReport,
+        TimeStampReport,
+    },
     sign::{SignOptions, SignedDataBuilder, add_counter_signature, add_signer, sign},
     timestamp::{
         HttpTsa, StampedSignature, TimeStampInfo, TimeStampOptions, TimeStampSource,
         add_signature_time_stamps, request_time_stamp, signature_time_stamp_tokens,
     },
-    verify::{
-        Check, CheckResult, Level, Report, SignerReport, Status, Verdict, VerifyOptions, verify,
-    },
+    verify::{VerifyOptions, verify},
 };
+
+/// The result vocabulary shared with `hpki-cert` and `xades-sign` (ETSI EN 319 102-1),
+/// the validation policy's revocation rule and the CRL source it may ask.
+pub use hpki_cert::{CrlSource, Indication, Qualification, RevocationPolicy, SubIndication};

@@ -2,11 +2,13 @@
 //! signed attributes), so they live inside the crate.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // Test helpers.
 
+mod policy;
+
 use cert_signer::{CertSigner, DigestAlgorithm, SoftwareSigner};
 use jiff::Timestamp;
 
 use crate::{
-    Check, SignOptions, SignedDataBuilder, Status, Verdict, VerifyOptions, attributes,
+    Check, Indication, SignOptions, SignedDataBuilder, SubIndication, VerifyOptions, attributes,
     message::SignedDataRef,
     oid, test_pki,
     tlv::{self, tag},
@@ -22,13 +24,13 @@ fn opts() -> SignOptions {
 }
 
 fn no_path() -> VerifyOptions {
-    VerifyOptions::new().skip_path()
+    VerifyOptions::new().skip_path().at(at())
 }
 
-fn failed_check(report: &crate::Report) -> Option<(Check, Status, String)> {
+fn failed_check(report: &crate::Report) -> Option<(Check, Option<SubIndication>, String)> {
     report.signers.first().and_then(|s| {
         s.first_failure()
-            .map(|c| (c.check, c.status, c.detail.clone()))
+            .map(|c| (c.check, c.sub_indication, c.detail.clone()))
     })
 }
 
@@ -100,7 +102,7 @@ fn unsorted_signed_attributes_from_another_signer_still_verify() {
     );
     let peer = resign_with_attrs(&cms, &attrs, &mut signer);
     let report = verify(&peer, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
 }
 
 #[test]
@@ -126,7 +128,8 @@ fn reordering_signed_attributes_after_signing_breaks_the_signature() {
     let mut tampered = cms.clone();
     tampered[pos..pos + raw_attrs.len()].copy_from_slice(&swapped);
     let report = verify(&tampered, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Invalid);
+    assert_eq!(report.indication, Indication::Invalid);
+    assert_eq!(report.sub_indication, Some(SubIndication::SigCryptoFailure));
     assert_eq!(failed_check(&report).unwrap().0, Check::Signature);
 }
 
@@ -140,8 +143,12 @@ fn signed_attributes_swapped_in_from_another_signature_are_refused() {
     let sb = SignedDataRef::parse(&b).unwrap();
     let swapped = sa.reassemble(&[sb.signer_infos[0].raw.to_vec()], &[], &[]);
     let report = verify(&swapped, Some(b"first"), &no_path());
-    assert_eq!(report.verdict, Verdict::Invalid);
-    assert_eq!(failed_check(&report).unwrap().0, Check::MessageDigest);
+    assert_eq!(report.indication, Indication::Invalid);
+    let (check, sub, _) = failed_check(&report).unwrap();
+    assert_eq!(
+        (check, sub),
+        (Check::MessageDigest, Some(SubIndication::HashFailure))
+    );
     // Only the signature bytes swapped: the signature check catches it.
     let sig_a = sa.signer_infos[0].signature;
     let sig_b = sb.signer_infos[0].signature;
@@ -166,14 +173,20 @@ fn missing_signing_certificate_v2_is_invalid() {
     assert_eq!(attrs.len(), 3);
     let stripped = resign_with_attrs(&cms, &attrs, &mut signer);
     let report = verify(&stripped, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Invalid);
-    let (check, _, detail) = failed_check(&report).unwrap();
-    assert_eq!(check, Check::SigningCertificate);
+    assert_eq!(report.indication, Indication::Invalid);
+    let (check, sub, detail) = failed_check(&report).unwrap();
+    assert_eq!(
+        (check, sub),
+        (
+            Check::SigningCertificate,
+            Some(SubIndication::FormatFailure)
+        )
+    );
     assert!(detail.contains("missing"), "{detail}");
 }
 
 #[test]
-fn signing_certificate_naming_another_certificate_is_invalid() {
+fn signing_certificate_naming_another_certificate_is_no_signing_certificate_found() {
     let (mut signer, _) = test_pki::physician();
     let cms = crate::sign(&mut signer, b"content", false, &opts()).unwrap();
     let other = test_pki::pharmacist().unwrap();
@@ -199,7 +212,15 @@ fn signing_certificate_naming_another_certificate_is_invalid() {
         None,
         &no_path(),
     );
-    assert_eq!(failed_check(&report).unwrap().0, Check::SigningCertificate);
+    let (check, sub, _) = failed_check(&report).unwrap();
+    assert_eq!(
+        (check, sub),
+        (
+            Check::SigningCertificate,
+            Some(SubIndication::NoSigningCertificateFound)
+        )
+    );
+    assert_eq!(report.indication, Indication::Indeterminate);
 }
 
 #[test]
@@ -268,7 +289,7 @@ fn every_single_byte_corruption_is_handled_without_panic() {
         let mut m = cms.clone();
         m[i] ^= 0x01;
         let r = verify(&m, None, &no_path());
-        if r.verdict == Verdict::Valid {
+        if r.indication == Indication::Valid {
             valid_after_flip += 1;
         }
         let _ = verify(&cms[..i], None, &no_path());

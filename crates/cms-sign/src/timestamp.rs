@@ -5,13 +5,16 @@ use cert_signer::DigestAlgorithm;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use hpki_cert::{Indication, SubIndication};
+
 use crate::{
     Error, TimeStampError, attributes,
     cert::{self, CertRef},
     message::SignedDataRef,
     oid, path,
+    report::SignerReport,
     tlv::{self, Reader, Tlv, tag},
-    verify::{self, SignerReport, Status},
+    verify,
 };
 
 /// Where time-stamp requests go: an RFC 3161 TSA.
@@ -35,9 +38,6 @@ pub struct TimeStampInfo {
     pub nonce: Option<String>,
     /// The TSA certificate's commonName.
     pub tsa: Option<String>,
-    /// How the TSA certificate's path ended (Indeterminate without trust anchors).
-    #[serde(skip)]
-    pub(crate) path: (Status, String),
 }
 
 /// How to ask for, and check, signature time-stamps.
@@ -355,74 +355,125 @@ fn parse_tst_info(der: &[u8]) -> Result<TstInfo<'_>, Error> {
     })
 }
 
-/// Verifies a time-stamp token (a ContentInfo) over `stamped` (for CAdES B-T, the
+/// Why a time-stamp token was refused, and the ETSI result that stands for.
+pub(crate) struct TokenFailure {
+    pub error: TimeStampError,
+    pub indication: Indication,
+    pub sub_indication: SubIndication,
+}
+
+impl TokenFailure {
+    fn invalid(sub_indication: SubIndication, why: impl Into<String>) -> Self {
+        Self {
+            error: TimeStampError::InvalidToken(why.into()),
+            indication: Indication::Invalid,
+            sub_indication,
+        }
+    }
+}
+
+/// A token whose own checks passed: what it says, and what its TSA's path needs.
+pub(crate) struct CheckedToken<'a> {
+    pub info: TimeStampInfo,
+    /// The TSA certificate.
+    pub tsa_der: &'a [u8],
+    /// The token's certificates.
+    pub certs: Vec<&'a [u8]>,
+    /// The token's own SignedData `crls`.
+    pub crls: Option<Tlv<'a>>,
+}
+
+/// Checks a time-stamp token (a ContentInfo) over `stamped` (for CAdES B-T, the
 /// SignerInfo's signature value): the token's own CMS checks, a TSA certificate with
-/// the critical timeStamping EKU valid at genTime, the imprint, then the TSA path.
-pub(crate) fn verify_token(
-    token: &[u8],
+/// the critical timeStamping EKU valid at genTime, and the imprint. The TSA's path is
+/// the caller's next step.
+pub(crate) fn check_token<'a>(
+    token: &'a [u8],
     stamped: &[u8],
-    trust: &path::Trust,
-) -> Result<TimeStampInfo, TimeStampError> {
-    let invalid = |m: String| TimeStampError::InvalidToken(m);
-    let sd = SignedDataRef::parse(token).map_err(|e| invalid(e.to_string()))?;
+) -> Result<CheckedToken<'a>, TokenFailure> {
+    let format = |m: String| TokenFailure::invalid(SubIndication::FormatFailure, m);
+    let sd = SignedDataRef::parse(token).map_err(|e| format(e.to_string()))?;
     if sd.econtent_type != oid::TST_INFO {
-        return Err(invalid("the token's content is not TSTInfo".into()));
+        return Err(format("the token's content is not TSTInfo".into()));
     }
     let content = sd
         .econtent
-        .ok_or_else(|| invalid("the token carries no TSTInfo".into()))?;
+        .ok_or_else(|| format("the token carries no TSTInfo".into()))?;
     let [si] = sd.signer_infos.as_slice() else {
-        return Err(invalid("a token has exactly one SignerInfo".into()));
+        return Err(format("a token has exactly one SignerInfo".into()));
     };
     let certs: Vec<&[u8]> = sd.certificate_ders().collect();
     let mut report = SignerReport::unchecked(0);
     let Some(tsa) = verify::core_checks(&mut report, si, &certs, content, Some(oid::TST_INFO))
     else {
-        let why = report
+        let (why, indication, sub) = report
             .first_failure()
-            .map(|c| format!("{:?}: {}", c.check, c.detail))
-            .unwrap_or_default();
-        return Err(invalid(why));
+            .map(|c| {
+                (
+                    format!("{:?}: {}", c.check, c.detail),
+                    c.indication.unwrap_or(Indication::Invalid),
+                    c.sub_indication.unwrap_or(SubIndication::FormatFailure),
+                )
+            })
+            .unwrap_or_else(|| {
+                (
+                    String::new(),
+                    Indication::Invalid,
+                    SubIndication::FormatFailure,
+                )
+            });
+        return Err(TokenFailure {
+            error: TimeStampError::InvalidToken(why),
+            indication,
+            sub_indication: sub,
+        });
     };
     if !tsa
         .is_tsa_certificate()
-        .map_err(|e| invalid(e.to_string()))?
+        .map_err(|e| format(e.to_string()))?
     {
-        return Err(invalid(
-            "the TSA certificate lacks a critical extendedKeyUsage of timeStamping only".into(),
+        return Err(TokenFailure::invalid(
+            SubIndication::ChainConstraintsFailure,
+            "the TSA certificate lacks a critical extendedKeyUsage of timeStamping only",
         ));
     }
-    let info = parse_tst_info(content).map_err(|e| invalid(e.to_string()))?;
+    let info = parse_tst_info(content).map_err(|e| format(e.to_string()))?;
     let expected = info.imprint_alg.hash(stamped);
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         expected.as_slice(),
         info.imprint,
     )) {
-        return Err(TimeStampError::ImprintMismatch);
+        return Err(TokenFailure {
+            error: TimeStampError::ImprintMismatch,
+            indication: Indication::Invalid,
+            sub_indication: SubIndication::HashFailure,
+        });
     }
     if info.time < tsa.not_before || info.time > tsa.not_after {
-        return Err(invalid(format!(
-            "genTime {} is outside the TSA certificate's validity",
-            info.time
-        )));
+        let sub = if info.time < tsa.not_before {
+            SubIndication::NotYetValid
+        } else {
+            SubIndication::Expired
+        };
+        return Err(TokenFailure::invalid(
+            sub,
+            format!(
+                "genTime {} is outside the TSA certificate's validity",
+                info.time
+            ),
+        ));
     }
-    let path = path::check(
-        trust,
-        tsa.der,
-        &certs,
-        info.time,
-        path::Purpose::TimeStamping,
-    );
-    if path.0 == Status::Failed {
-        return Err(invalid(format!("TSA certificate path: {}", path.1)));
-    }
-    Ok(TimeStampInfo {
-        time: info.time,
-        policy: tlv::oid_string(info.policy).unwrap_or_default(),
-        serial: hex::encode(info.serial),
-        nonce: info.nonce.map(hex::encode),
-        tsa: tsa_cn(&tsa),
-        path,
+    Ok(CheckedToken {
+        info: TimeStampInfo {
+            time: info.time,
+            policy: tlv::oid_string(info.policy).unwrap_or_default(),
+            serial: hex::encode(info.serial),
+            nonce: info.nonce.map(hex::encode),
+            tsa: tsa_cn(&tsa),
+        },
+        tsa_der: tsa.der,
+        certs,
+        crls: sd.crls,
     })
 }
 
@@ -442,7 +493,28 @@ pub fn request_time_stamp(
     let req = request(options.digest, &imprint, options.policy.as_deref(), &nonce)?;
     let resp = tsa.time_stamp(&req)?;
     let token = token_from_response(&resp)?;
-    let info = verify_token(token, data, &options.trust)?;
+    let checked = check_token(token, data).map_err(|f| f.error)?;
+    // The TSA's path at genTime, when anchors are configured: only a path that fails
+    // refuses the token (revocation status may not be at hand while signing).
+    let inputs = path::PathInputs {
+        trust: &options.trust,
+        revocation: &path::Revocation::default(),
+        crls: std::sync::Arc::from(Vec::new()),
+        bad_crls: &[],
+    };
+    if let Some(p) = path::validate(
+        &inputs,
+        checked.tsa_der,
+        &checked.certs,
+        checked.info.time,
+        path::Purpose::TimeStamping,
+    ) && p.indication == Indication::Invalid
+    {
+        return Err(
+            TimeStampError::InvalidToken(format!("TSA certificate path: {}", p.detail)).into(),
+        );
+    }
+    let info = checked.info;
     if info.nonce.as_deref() != Some(hex::encode(&nonce).as_str()) {
         return Err(TimeStampError::NonceMismatch.into());
     }

@@ -1,248 +1,96 @@
-//! Verifying CAdES signatures: the ordered checks of docs/spec/signatures.md §2 and a report.
+//! Verifying CAdES signatures: the ordered checks, the time model (validation time,
+//! proof of existence from a signature time-stamp) and the validation policy.
 
+use std::sync::Arc;
+
+use hpki_cert::{CrlSource, Indication, RevocationPolicy, SubIndication};
 use jiff::Timestamp;
-use serde::Serialize;
 
 use crate::{
     Error, attributes,
     cert::{self, CertRef},
     message::{SignedDataRef, SignerId, SignerInfoRef},
-    oid, path, rsa_verify, timestamp,
-    tlv::{self, Reader, tag},
+    oid,
+    path::{self, PathInputs, ValidationCrls},
+    report::{Check, Level, PathValidation, Report, SignerReport, TimeStampReport},
+    rsa_verify, timestamp,
+    tlv::{self, Reader, Tlv, tag},
 };
 
-/// The outcome of a signature, or of the whole message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Verdict {
-    /// Every check passed.
-    Valid,
-    /// A check failed: the signature is wrong (tampered content, wrong key, …).
-    Invalid,
-    /// Nothing failed, but something could not be decided (no trust anchor, an
-    /// unknown CA, revocation unknown): not a valid signature either.
-    Indeterminate,
-}
-
-/// A verification step, in the order they run (docs/spec/signatures.md §2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Check {
-    /// The SignerInfo's structure and algorithms, and its certificate in the message.
-    Structure,
-    /// The content hashed and compared with the message-digest attribute.
-    MessageDigest,
-    /// The content-type attribute present once and equal to eContentType.
-    ContentType,
-    /// The signature over the signed attributes exactly as received.
-    Signature,
-    /// signing-certificate-v2 (or v1) names the certificate that verified.
-    SigningCertificate,
-    /// The signer certificate's validity period covers the signing or time-stamp time.
-    CertificateValidity,
-    /// The certificate path to a configured trust anchor.
-    CertificatePath,
-    /// The signature time-stamp token(s).
-    TimeStamp,
-    /// Counter-signatures on this signer.
-    CounterSignature,
-}
-
-/// How one check ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// The check passed.
-    Passed,
-    /// The check failed.
-    Failed,
-    /// The check could not decide.
-    Indeterminate,
-    /// The caller asked for the check to be left out.
-    Skipped,
-}
-
-/// One check's result with a human-readable reason.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CheckResult {
-    /// Which check.
-    pub check: Check,
-    /// How it ended.
-    pub status: Status,
-    /// Why (empty when it passed without remark).
-    pub detail: String,
-}
-
-/// The CAdES baseline level a signature reaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Level {
-    /// B-B: the basic signature.
-    #[serde(rename = "B-B")]
-    BB,
-    /// B-T: with a verified signature time-stamp.
-    #[serde(rename = "B-T")]
-    BT,
-}
-
-/// The result for one SignerInfo.
-#[derive(Clone, Debug, Serialize)]
-pub struct SignerReport {
-    /// Position of the SignerInfo in the message.
-    pub index: usize,
-    /// The signer's verdict.
-    pub verdict: Verdict,
-    /// The checks run, in order; checking stops at the first failure.
-    pub checks: Vec<CheckResult>,
-    /// The signer certificate's subject commonName, when it was found.
-    pub signer: Option<String>,
-    /// The signer certificate's issuer commonName.
-    pub issuer: Option<String>,
-    /// The signing-time attribute (the signer's own claim).
-    pub signing_time: Option<Timestamp>,
-    /// The genTime of the verified signature time-stamp.
-    pub time_stamp_time: Option<Timestamp>,
-    /// The level reached (B-T only when the time-stamp verified).
-    pub level: Level,
-    /// Remarks that do not change the verdict.
-    pub warnings: Vec<String>,
-    /// Counter-signatures on this signer, verified the same way.
-    pub counter_signatures: Vec<SignerReport>,
-}
-
-impl SignerReport {
-    /// A report for signer `index` before any check ran: INVALID until the checks pass.
-    pub(crate) fn unchecked(index: usize) -> Self {
-        Self {
-            index,
-            verdict: Verdict::Invalid,
-            checks: Vec::new(),
-            signer: None,
-            issuer: None,
-            signing_time: None,
-            time_stamp_time: None,
-            level: Level::BB,
-            warnings: Vec::new(),
-            counter_signatures: Vec::new(),
-        }
-    }
-
-    /// The first check that did not pass.
-    pub fn first_failure(&self) -> Option<&CheckResult> {
-        self.checks
-            .iter()
-            .find(|c| matches!(c.status, Status::Failed | Status::Indeterminate))
-    }
-
-    fn push(&mut self, check: Check, status: Status, detail: impl Into<String>) -> bool {
-        self.checks.push(CheckResult {
-            check,
-            status,
-            detail: detail.into(),
-        });
-        status == Status::Passed || status == Status::Skipped
-    }
-
-    fn fail(&mut self, check: Check, detail: impl Into<String>) {
-        self.push(check, Status::Failed, detail);
-    }
-
-    fn finish(&mut self) {
-        self.verdict = if self.checks.iter().any(|c| c.status == Status::Failed) {
-            Verdict::Invalid
-        } else if self
-            .checks
-            .iter()
-            .any(|c| c.status == Status::Indeterminate)
-        {
-            Verdict::Indeterminate
-        } else {
-            Verdict::Valid
-        };
-    }
-}
-
-/// The result of verifying a CMS message.
-#[derive(Clone, Debug, Serialize)]
-pub struct Report {
-    /// Valid only when there is at least one signer and every signer is valid.
-    pub verdict: Verdict,
-    /// Why the message could not be read at all, when it could not.
-    pub error: Option<String>,
-    /// Whether the content was detached.
-    pub detached: bool,
-    /// eContentType, dotted.
-    pub content_type: Option<String>,
-    /// One report per SignerInfo.
-    pub signers: Vec<SignerReport>,
-}
-
-impl Report {
-    /// `Ok` when the verdict is [`Verdict::Valid`], else [`Error::Verify`] naming the
-    /// first check that did not pass.
-    pub fn into_result(self) -> Result<Self, Error> {
-        if self.verdict == Verdict::Valid {
-            return Ok(self);
-        }
-        let reason = self
-            .error
-            .clone()
-            .or_else(|| {
-                self.signers.iter().find_map(|s| {
-                    s.first_failure()
-                        .map(|c| format!("signer #{}: {:?}: {}", s.index, c.check, c.detail))
-                })
-            })
-            .unwrap_or_else(|| "no signer".into());
-        Err(Error::Verify(reason))
-    }
-
-    /// The report as pretty JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    }
-}
-
-/// What the verifier trusts and which checks it runs.
+/// What the verifier trusts, which checks it runs, and the validation policy.
+///
+/// The validation time is [`at`](Self::at), else the time of the call; the
+/// signing-time attribute is the signer's claim and never used as that time. A
+/// signature time-stamp whose token verifies and whose TSA's path is VALID at the
+/// validation time is a proof of existence: the signer's path is then validated at
+/// the token's genTime (a certificate that expired since is still accepted).
+///
+/// Revocation status comes, in this order, from the CRLs in the message's SignedData
+/// `crls`, the CRLs given with [`crl`](Self::crl), and the [`crl_source`](Self::crl_source);
+/// without status the path is INDETERMINATE/TRY_LATER unless the policy waives it.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyOptions {
     pub(crate) trust: path::Trust,
     pub(crate) at: Option<Timestamp>,
     pub(crate) require_time_stamp: bool,
+    pub(crate) revocation: path::Revocation,
 }
 
 impl VerifyOptions {
-    /// Checks everything, with no trust anchor configured yet: path checks end
-    /// Indeterminate until [`trust`](Self::trust) is called.
+    /// Checks everything, with no trust anchor configured yet: paths end INDETERMINATE
+    /// until [`trust`](Self::trust) is called. Revocation status is required.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Validates certificate paths (the signer's at the signing or time-stamp time,
-    /// the TSA's at genTime) against these anchors with `hpki-cert`. Anchors come
-    /// only from the caller, never from the message.
+    /// Validates certificate paths (signers', TSAs') against these anchors with
+    /// `hpki-cert`. Anchors come only from the caller, never from the message.
     pub fn trust(mut self, store: hpki_cert::TrustStore) -> Self {
-        self.trust = path::Trust::Store(std::sync::Arc::new(store));
+        self.trust = path::Trust::Store(Arc::new(store));
         self
     }
 
-    /// Leaves the certificate path out (the caller validates it elsewhere). The
-    /// report records the check as skipped.
+    /// Leaves certificate paths out: the caller validates them elsewhere. The path
+    /// check is reported as not run, and the report's `path_validation` says
+    /// `skipped`: a VALID indication then covers the signatures only.
     pub fn skip_path(mut self) -> Self {
         self.trust = path::Trust::Skip;
         self
     }
 
-    /// The time to validate at when the signature has no time-stamp, instead of its
-    /// signing-time attribute.
+    /// The validation time (default: the time of the call). Paths are validated at
+    /// this time unless a signature time-stamp proves the signature existed earlier.
     pub fn at(mut self, at: Timestamp) -> Self {
         self.at = Some(at);
         self
     }
 
-    /// Requires a valid signature time-stamp (B-T); without one the signer is invalid.
+    /// Requires a signature time-stamp that verifies (B-T); without one the signer is
+    /// INVALID/FORMAT_FAILURE.
     pub fn require_time_stamp(mut self, require: bool) -> Self {
         self.require_time_stamp = require;
+        self
+    }
+
+    /// What counts as revocation status (default [`RevocationPolicy::Required`]). A
+    /// waiver is named in each path's report and in [`Report::waivers`].
+    pub fn revocation(mut self, policy: RevocationPolicy) -> Self {
+        self.revocation.policy = policy;
+        self
+    }
+
+    /// Adds a CRL (DER) to check revocation with, after the message's own. A CRL that
+    /// does not decode makes every path INVALID/FORMAT_FAILURE.
+    pub fn crl(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.revocation.crls.push(der.into());
+        self
+    }
+
+    /// Asks `source` (an online fetcher of CRL distribution points, a directory) for
+    /// the CRLs of a certificate whose status the message's and the caller's CRLs do
+    /// not give. Its CRLs are checked like any other.
+    pub fn crl_source(mut self, source: Arc<dyn CrlSource>) -> Self {
+        self.revocation.source = Some(source);
         self
     }
 }
@@ -253,13 +101,13 @@ impl VerifyOptions {
 /// Never panics and never returns early with an error: an unreadable message gives an
 /// INVALID report whose `error` says why.
 pub fn verify(cms: &[u8], detached_content: Option<&[u8]>, options: &VerifyOptions) -> Report {
-    let mut report = Report {
-        verdict: Verdict::Invalid,
-        error: None,
-        detached: false,
-        content_type: None,
-        signers: Vec::new(),
+    let validation_time = options.at.unwrap_or_else(Timestamp::now);
+    let path_validation = match options.trust {
+        path::Trust::Store(_) => PathValidation::Validated,
+        path::Trust::Unconfigured => PathValidation::NoTrustAnchor,
+        path::Trust::Skip => PathValidation::Skipped,
     };
+    let mut report = Report::new(validation_time, options.revocation.policy, path_validation);
     let sd = match SignedDataRef::parse(cms) {
         Ok(sd) => sd,
         Err(e) => {
@@ -278,26 +126,56 @@ pub fn verify(cms: &[u8], detached_content: Option<&[u8]>, options: &VerifyOptio
         }
         (None, None) => {
             report.error = Some("detached signature: the content is needed".into());
+            report.indication = Indication::Indeterminate;
+            report.sub_indication = Some(SubIndication::SignedDataNotFound);
             return report;
         }
     };
-    let certs: Vec<&[u8]> = sd.certificate_ders().collect();
+    let mut crls = ValidationCrls::default();
+    crls.read(sd.crls, "SignedData crls", &mut report.warnings);
+    for (i, der) in options.revocation.crls.iter().enumerate() {
+        crls.add(der, || format!("CRL #{i} given to VerifyOptions::crl"));
+    }
+    if path_validation == PathValidation::Skipped && !crls.bad.is_empty() {
+        report
+            .warnings
+            .push(format!("not used (paths skipped): {}", crls.bad.join("; ")));
+    }
+    let ctx = Context {
+        options,
+        validation_time,
+        certs: sd.certificate_ders().collect(),
+        shared_crls: Arc::from(crls.good.clone()),
+        crls,
+    };
     for (index, si) in sd.signer_infos.iter().enumerate() {
-        let mut sr = verify_signer(&sd, si, &certs, Signed::Content(content), options, index);
-        sr.finish();
+        let sr = verify_signer(&ctx, &sd, si, Signed::Content(content), index);
         report.signers.push(sr);
     }
-    report.verdict = if report.signers.is_empty() {
-        report.error = Some("the message has no SignerInfo".into());
-        Verdict::Invalid
-    } else if report.signers.iter().any(|s| s.verdict == Verdict::Invalid) {
-        Verdict::Invalid
-    } else if report.signers.iter().all(|s| s.verdict == Verdict::Valid) {
-        Verdict::Valid
-    } else {
-        Verdict::Indeterminate
-    };
+    report.finish();
     report
+}
+
+/// What every signer of one message is verified with.
+struct Context<'a> {
+    options: &'a VerifyOptions,
+    validation_time: Timestamp,
+    certs: Vec<&'a [u8]>,
+    crls: ValidationCrls,
+    /// `crls.good`, shared by every path of the message.
+    shared_crls: Arc<[Vec<u8>]>,
+}
+
+impl Context<'_> {
+    /// The inputs of a path validated with the message's and the caller's CRLs.
+    fn inputs(&self) -> PathInputs<'_> {
+        PathInputs {
+            trust: &self.options.trust,
+            revocation: &self.options.revocation,
+            crls: Arc::clone(&self.shared_crls),
+            bad_crls: &self.crls.bad,
+        }
+    }
 }
 
 /// What the signer's message-digest covers.
@@ -325,28 +203,44 @@ pub(crate) fn core_checks<'a>(
         Ok(d)
     }) {
         Ok(d) => d,
+        Err(e @ Error::Unsupported(_)) => {
+            report.push(
+                Check::Structure,
+                Indication::Indeterminate,
+                Some(SubIndication::CryptoConstraintsFailure),
+                e.to_string(),
+            );
+            return None;
+        }
         Err(e) => {
-            report.fail(Check::Structure, e.to_string());
+            report.fail(
+                Check::Structure,
+                SubIndication::FormatFailure,
+                e.to_string(),
+            );
             return None;
         }
     };
     let Some(attrs) = si.signed_attrs_for_hashing() else {
         report.fail(
             Check::Structure,
+            SubIndication::FormatFailure,
             "no signed attributes (CAdES requires them)",
         );
         return None;
     };
-    let cert = match find_certificate(si, certs) {
-        Ok(c) => c,
-        Err(e) => {
-            report.fail(Check::Structure, e);
-            return None;
-        }
+    let Some(cert) = find_certificate(si, certs) else {
+        report.push(
+            Check::Structure,
+            Indication::Indeterminate,
+            Some(SubIndication::NoSigningCertificateFound),
+            "the signer certificate is not in the message (medsign does not fetch it)",
+        );
+        return None;
     };
     report.signer = cert.subject_cn();
     report.issuer = issuer_cn(&cert);
-    report.push(Check::Structure, Status::Passed, "");
+    report.pass(Check::Structure, "");
 
     // MessageDigest: hash the content, compare (never skipped, detached or not).
     let md = si.signed_attr(oid::MESSAGE_DIGEST);
@@ -360,6 +254,7 @@ pub(crate) fn core_checks<'a>(
     let Some(md_value) = md_value else {
         report.fail(
             Check::MessageDigest,
+            SubIndication::FormatFailure,
             "message-digest attribute missing, repeated or malformed",
         );
         return None;
@@ -368,11 +263,12 @@ pub(crate) fn core_checks<'a>(
     if !bool::from(subtle::ConstantTimeEq::ct_eq(computed.as_slice(), md_value)) {
         report.fail(
             Check::MessageDigest,
+            SubIndication::HashFailure,
             "the content does not match the message-digest attribute (wrong or altered content)",
         );
         return None;
     }
-    report.push(Check::MessageDigest, Status::Passed, "");
+    report.pass(Check::MessageDigest, "");
 
     // ContentType.
     let ct = si.signed_attr(oid::CONTENT_TYPE);
@@ -387,16 +283,18 @@ pub(crate) fn core_checks<'a>(
             if !ok {
                 report.fail(
                     Check::ContentType,
+                    SubIndication::FormatFailure,
                     "content-type attribute missing, repeated or not equal to eContentType",
                 );
                 return None;
             }
-            report.push(Check::ContentType, Status::Passed, "");
+            report.pass(Check::ContentType, "");
         }
         None => {
             if !ct.is_empty() {
                 report.fail(
                     Check::ContentType,
+                    SubIndication::FormatFailure,
                     "a counter-signature must not carry content-type (RFC 5652 §11.1)",
                 );
                 return None;
@@ -406,10 +304,10 @@ pub(crate) fn core_checks<'a>(
 
     // Signature over the signed attributes as received.
     if let Err(e) = rsa_verify::verify(cert.spki, digest, &attrs, si.signature) {
-        report.fail(Check::Signature, e);
+        report.fail(Check::Signature, SubIndication::SigCryptoFailure, e);
         return None;
     }
-    report.push(Check::Signature, Status::Passed, "");
+    report.pass(Check::Signature, "");
 
     // SigningCertificate.
     let v2 = si.signed_attr(oid::SIGNING_CERTIFICATE_V2);
@@ -420,6 +318,7 @@ pub(crate) fn core_checks<'a>(
         _ => {
             report.fail(
                 Check::SigningCertificate,
+                SubIndication::FormatFailure,
                 "signing-certificate-v2 attribute missing or repeated",
             );
             return None;
@@ -436,17 +335,24 @@ pub(crate) fn core_checks<'a>(
             } else {
                 "signing-certificate v1 (SHA-1)"
             };
-            report.push(Check::SigningCertificate, Status::Passed, note);
+            report.pass(Check::SigningCertificate, note);
         }
         Ok(_) => {
-            report.fail(
+            // EN 319 102-1 §5.2.3: the certificate the attribute names is not at hand.
+            report.push(
                 Check::SigningCertificate,
+                Indication::Indeterminate,
+                Some(SubIndication::NoSigningCertificateFound),
                 "signing-certificate-v2 names another certificate than the one that verified",
             );
             return None;
         }
         Err(e) => {
-            report.fail(Check::SigningCertificate, e.to_string());
+            report.fail(
+                Check::SigningCertificate,
+                SubIndication::FormatFailure,
+                e.to_string(),
+            );
             return None;
         }
     }
@@ -454,135 +360,283 @@ pub(crate) fn core_checks<'a>(
 }
 
 fn verify_signer(
+    ctx: &Context<'_>,
     sd: &SignedDataRef<'_>,
     si: &SignerInfoRef<'_>,
-    certs: &[&[u8]],
     signed: Signed<'_>,
-    options: &VerifyOptions,
     index: usize,
 ) -> SignerReport {
     let mut report = SignerReport::unchecked(index);
+    check_signer(ctx, sd, si, signed, &mut report);
+    report.finish();
+    report
+}
+
+fn check_signer(
+    ctx: &Context<'_>,
+    sd: &SignedDataRef<'_>,
+    si: &SignerInfoRef<'_>,
+    signed: Signed<'_>,
+    report: &mut SignerReport,
+) {
     let (content, econtent_type) = match signed {
         Signed::Content(c) => (c, Some(sd.econtent_type)),
         Signed::CounterOf(sig) => (sig, None),
     };
-    let Some(cert) = core_checks(&mut report, si, certs, content, econtent_type) else {
-        return report;
+    let Some(cert) = core_checks(report, si, &ctx.certs, content, econtent_type) else {
+        return;
     };
-
+    report.qualification =
+        hpki_cert::HcRole::from_certificate(cert.der).and_then(|r| r.qualification());
     report.signing_time = match signing_time(si) {
         Ok(t) => t,
         Err(e) => {
-            report.fail(Check::Structure, e.to_string());
-            return report;
+            report.fail(
+                Check::Structure,
+                SubIndication::FormatFailure,
+                e.to_string(),
+            );
+            return;
         }
     };
 
-    // Time-stamp: run before the path so the path uses its time.
-    let tokens = si
+    // Time-stamps first: a valid one is the proof of existence the path is checked at.
+    time_stamps(ctx, si, report);
+    let poe = report.proof_of_existence;
+    let path_time = poe.unwrap_or(ctx.validation_time);
+    let basis = if poe.is_some() {
+        "proof of existence: the signature time-stamp's genTime"
+    } else {
+        "the validation time"
+    };
+    if let Some(st) = report.signing_time {
+        if st > ctx.validation_time {
+            report.warnings.push(format!(
+                "the claimed signing-time {st} is after the validation time"
+            ));
+        }
+        if poe.is_none() {
+            report.warnings.push(format!(
+                "no proof of existence: the claimed signing-time {st} is not used, the path is validated at the validation time"
+            ));
+        }
+    }
+
+    // CertificateValidity at the path's time.
+    if path_time < cert.not_before {
+        report.fail(
+            Check::CertificateValidity,
+            SubIndication::NotYetValid,
+            format!(
+                "the signer certificate is valid {} .. {}, not yet at {path_time} ({basis})",
+                cert.not_before, cert.not_after
+            ),
+        );
+    } else if path_time > cert.not_after {
+        report.push(
+            Check::CertificateValidity,
+            Indication::Indeterminate,
+            Some(SubIndication::OutOfBoundsNoPoe),
+            format!(
+                "the signer certificate is valid {} .. {}: expired at {path_time} ({basis}), and no proof of existence before {}",
+                cert.not_before, cert.not_after, cert.not_after
+            ),
+        );
+    } else {
+        report.pass(
+            Check::CertificateValidity,
+            format!("at {path_time} ({basis})"),
+        );
+    }
+
+    // CertificatePath at the same time.
+    match path::validate(
+        &ctx.inputs(),
+        cert.der,
+        &ctx.certs,
+        path_time,
+        path::Purpose::Signature,
+    ) {
+        Some(p) => {
+            report.push(
+                Check::CertificatePath,
+                p.indication,
+                p.sub_indication,
+                format!("at {path_time} ({basis}): {}", p.detail),
+            );
+            report.path = Some(p);
+        }
+        None => {
+            report.not_run(
+                Check::CertificatePath,
+                "not validated: the caller validates paths elsewhere (VerifyOptions::skip_path)",
+            );
+            report.warnings.push(
+                "certificate path not validated (skip_path): the indication covers the signature, not the signer's certificate".into(),
+            );
+        }
+    }
+
+    counter_signatures(ctx, sd, si, report);
+}
+
+/// Verifies each signature-time-stamp token of `si` and records the TimeStamp check,
+/// the level and the proof of existence.
+fn time_stamps(ctx: &Context<'_>, si: &SignerInfoRef<'_>, report: &mut SignerReport) {
+    let tokens: Vec<&Tlv<'_>> = si
         .unsigned
         .iter()
         .filter(|a| a.oid == oid::SIGNATURE_TIME_STAMP)
         .flat_map(|a| a.values.iter())
-        .collect::<Vec<_>>();
-    let mut ts_check: Option<CheckResult> = None;
-    for token in &tokens {
-        match timestamp::verify_token(token.raw, si.signature, &options.trust) {
-            Ok(info) => {
-                if info.path.0 == Status::Indeterminate && ts_check.is_none() {
-                    ts_check = Some(CheckResult {
-                        check: Check::TimeStamp,
-                        status: Status::Indeterminate,
-                        detail: format!("TSA certificate path: {}", info.path.1),
-                    });
-                }
-                if report.time_stamp_time.is_none() {
-                    report.time_stamp_time = Some(info.time);
-                    report.level = Level::BT;
-                }
-                if let Some(st) = report.signing_time
-                    && st > info.time
-                {
-                    report.warnings.push(format!(
-                        "signing-time {st} is after the time-stamp {}",
-                        info.time
-                    ));
-                }
+        .collect();
+    for (index, token) in tokens.iter().enumerate() {
+        let tr = time_stamp(ctx, si, index, token.raw, &mut report.warnings);
+        if let Some(info) = &tr.token {
+            if report.time_stamp_time.is_none() {
+                report.time_stamp_time = Some(info.time);
+                report.level = Level::BT;
             }
-            Err(e) => {
-                ts_check = Some(CheckResult {
-                    check: Check::TimeStamp,
-                    status: Status::Failed,
-                    detail: e.to_string(),
-                });
-                break;
+            if let Some(st) = report.signing_time
+                && st > info.time
+            {
+                report.warnings.push(format!(
+                    "signing-time {st} is after the time-stamp {}",
+                    info.time
+                ));
             }
+        }
+        report.time_stamps.push(tr);
+    }
+    // The proof of existence: the earliest genTime of a VALID token.
+    let poe = report
+        .time_stamps
+        .iter()
+        .filter(|t| t.indication == Indication::Valid)
+        .filter_map(|t| t.token.as_ref().map(|i| (t.index, i.time)))
+        .min_by_key(|(_, time)| *time);
+    if let Some((i, time)) = poe {
+        report.proof_of_existence = Some(time);
+        if let Some(t) = report.time_stamps.iter_mut().find(|t| t.index == i) {
+            t.proof_of_existence = true;
         }
     }
 
-    // The time the certificate must be valid at.
-    let at = report
-        .time_stamp_time
-        .or(options.at)
-        .or(report.signing_time)
-        .unwrap_or_else(Timestamp::now);
-    if report.time_stamp_time.is_none() && options.at.is_none() {
-        if report.signing_time.is_some() {
-            report
-                .warnings
-                .push("no time-stamp: validated at the signer's claimed signing-time".into());
-        } else {
-            report
-                .warnings
-                .push("no signing-time and no time-stamp: validated at the current time".into());
-        }
-    }
-    if at < cert.not_before || at > cert.not_after {
-        report.fail(
-            Check::CertificateValidity,
-            format!(
-                "the signer certificate is valid {} .. {}, not at {at}",
-                cert.not_before, cert.not_after
-            ),
+    let worst = report
+        .time_stamps
+        .iter()
+        .filter(|t| t.indication != Indication::Valid)
+        .max_by_key(|t| (t.indication, std::cmp::Reverse(t.index)));
+    if let Some(t) = worst {
+        let (indication, sub, detail) = (
+            t.indication,
+            t.sub_indication,
+            format!("token #{}: {}", t.index, t.detail),
         );
-        return report;
+        report.push(Check::TimeStamp, indication, sub, detail);
+    } else if let Some(poe) = report.proof_of_existence {
+        let detail = format!(
+            "{} token(s); proof of existence at {poe}",
+            report.time_stamps.len()
+        );
+        report.pass(Check::TimeStamp, detail);
+    } else if ctx.options.require_time_stamp {
+        report.fail(
+            Check::TimeStamp,
+            SubIndication::FormatFailure,
+            "a signature time-stamp is required (B-T)",
+        );
     }
-    report.push(
-        Check::CertificateValidity,
-        Status::Passed,
-        format!("at {at}"),
+}
+
+/// One signature-time-stamp token: its own checks, then its TSA's path at the
+/// validation time.
+fn time_stamp(
+    ctx: &Context<'_>,
+    si: &SignerInfoRef<'_>,
+    index: usize,
+    token: &[u8],
+    warnings: &mut Vec<String>,
+) -> TimeStampReport {
+    let checked = match timestamp::check_token(token, si.signature) {
+        Ok(c) => c,
+        Err(f) => {
+            return TimeStampReport {
+                index,
+                indication: f.indication,
+                sub_indication: Some(f.sub_indication),
+                detail: f.error.to_string(),
+                token: None,
+                path: None,
+                proof_of_existence: false,
+            };
+        }
+    };
+    // The token's own CRLs, when it carries some, count for its TSA's path.
+    let mut crls = ValidationCrls::default();
+    crls.read(
+        checked.crls,
+        &format!("time-stamp token #{index} crls"),
+        warnings,
     );
-
-    let (status, detail) = path::check(
-        &options.trust,
-        cert.der,
-        certs,
-        at,
-        path::Purpose::Signature,
+    let mut bad = ctx.crls.bad.clone();
+    let mut inputs = ctx.inputs();
+    if checked.crls.is_some() {
+        let mut all = ctx.crls.good.clone();
+        all.append(&mut crls.good);
+        inputs.crls = Arc::from(all);
+        bad.append(&mut crls.bad);
+        inputs.bad_crls = &bad;
+    }
+    let mut certs = checked.certs.clone();
+    certs.extend(ctx.certs.iter().copied());
+    let path = path::validate(
+        &inputs,
+        checked.tsa_der,
+        &certs,
+        ctx.validation_time,
+        path::Purpose::TimeStamping,
     );
-    if !report.push(Check::CertificatePath, status, detail) && status == Status::Failed {
-        return report;
+    let (indication, sub_indication, detail) = match &path {
+        Some(p) if p.indication != Indication::Valid => (
+            p.indication,
+            p.sub_indication,
+            format!("TSA certificate path at {}: {}", p.validated_at, p.detail),
+        ),
+        Some(p) => (
+            Indication::Valid,
+            None,
+            format!(
+                "genTime {}, TSA path VALID to {}",
+                checked.info.time,
+                p.anchor.as_deref().unwrap_or("?")
+            ),
+        ),
+        None => (
+            Indication::Valid,
+            None,
+            format!(
+                "genTime {}, TSA path not validated (skip_path)",
+                checked.info.time
+            ),
+        ),
+    };
+    TimeStampReport {
+        index,
+        indication,
+        sub_indication,
+        detail,
+        token: Some(checked.info),
+        path,
+        proof_of_existence: false,
     }
+}
 
-    match ts_check {
-        Some(result) => {
-            let failed = result.status == Status::Failed;
-            report.checks.push(result);
-            if failed {
-                return report;
-            }
-        }
-        None if report.time_stamp_time.is_some() => {
-            report.push(Check::TimeStamp, Status::Passed, "");
-        }
-        None if options.require_time_stamp => {
-            report.fail(Check::TimeStamp, "a signature time-stamp is required (B-T)");
-            return report;
-        }
-        None => {}
-    }
-
-    // Counter-signatures.
+fn counter_signatures(
+    ctx: &Context<'_>,
+    sd: &SignedDataRef<'_>,
+    si: &SignerInfoRef<'_>,
+    report: &mut SignerReport,
+) {
     let counters: Vec<_> = si
         .unsigned
         .iter()
@@ -591,60 +645,50 @@ fn verify_signer(
         .collect();
     for (i, c) in counters.iter().enumerate() {
         let csr = match SignerInfoRef::parse(**c) {
-            Ok(csi) => {
-                let mut r =
-                    verify_signer(sd, &csi, certs, Signed::CounterOf(si.signature), options, i);
-                r.finish();
-                r
-            }
+            Ok(csi) => verify_signer(ctx, sd, &csi, Signed::CounterOf(si.signature), i),
             Err(e) => {
                 let mut r = SignerReport::unchecked(i);
-                r.fail(Check::Structure, e.to_string());
+                r.fail(
+                    Check::Structure,
+                    SubIndication::FormatFailure,
+                    e.to_string(),
+                );
+                r.finish();
                 r
             }
         };
         report.counter_signatures.push(csr);
     }
-    if !report.counter_signatures.is_empty() {
-        let bad = report
-            .counter_signatures
-            .iter()
-            .find(|c| c.verdict != Verdict::Valid)
-            .map(|c| c.verdict);
-        match bad {
-            Some(Verdict::Invalid) => {
-                report.fail(Check::CounterSignature, "a counter-signature is invalid")
-            }
-            Some(_) => {
-                report.push(
-                    Check::CounterSignature,
-                    Status::Indeterminate,
-                    "a counter-signature is indeterminate",
-                );
-            }
-            None => {
-                report.push(Check::CounterSignature, Status::Passed, "");
-            }
+    let worst = report
+        .counter_signatures
+        .iter()
+        .filter(|c| c.indication != Indication::Valid)
+        .max_by_key(|c| (c.indication, std::cmp::Reverse(c.index)));
+    match worst {
+        Some(c) => {
+            let (indication, sub) = (c.indication, c.sub_indication);
+            let detail = format!("counter-signature #{} is {indication}", c.index);
+            report.push(Check::CounterSignature, indication, sub, detail);
         }
+        None if !report.counter_signatures.is_empty() => {
+            report.pass(Check::CounterSignature, "");
+        }
+        None => {}
     }
-    report
 }
 
 /// The signer's certificate among `certs`, found by its SignerIdentifier.
-fn find_certificate<'a>(si: &SignerInfoRef<'_>, certs: &[&'a [u8]]) -> Result<CertRef<'a>, String> {
-    for der in certs {
-        let Ok(c) = CertRef::parse(der) else { continue };
+fn find_certificate<'a>(si: &SignerInfoRef<'_>, certs: &[&'a [u8]]) -> Option<CertRef<'a>> {
+    certs.iter().find_map(|der| {
+        let c = CertRef::parse(der).ok()?;
         let hit = match si.sid {
             SignerId::IssuerSerial { issuer, serial } => {
                 issuer.raw == c.issuer.raw && serial.raw == c.serial.raw
             }
             SignerId::SubjectKeyId(ski) => c.subject_key_id() == Some(ski),
         };
-        if hit {
-            return Ok(c);
-        }
-    }
-    Err("the signer certificate is not in the message (medsign does not fetch it)".into())
+        hit.then_some(c)
+    })
 }
 
 fn issuer_cn(cert: &CertRef<'_>) -> Option<String> {

@@ -76,7 +76,7 @@ issue() { # name subject key extsection notbefore notafter serial(hex)
 issue signer "/C=JP/O=Test Clinic/CN=Test Physician/serialNumber=MD0001" "$KEY" signer 20250101000000Z 20351231235959Z 10
 issue signer-expired "/C=JP/O=Test Clinic/CN=Test Physician Expired/serialNumber=MD0002" "$KEY" signer 20200101000000Z 20201231235959Z 11
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out tsa-key.pem 2>/dev/null
-issue tsa "/C=JP/O=medsign test/CN=medsign Test TSA" tsa-key.pem tsa 20250101000000Z 20351231235959Z 20
+issue tsa "/C=JP/O=medsign test/CN=medsign Test TSA" tsa-key.pem tsa 20250101000000Z 20441231235959Z 20
 issue tsa-noncritical "/C=JP/O=medsign test/CN=medsign Test TSA non-critical EKU" tsa-key.pem tsa_noncritical 20250101000000Z 20351231235959Z 21
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other-key.pem 2>/dev/null
 issue other "/C=JP/O=Test Pharmacy/CN=Test Pharmacist/serialNumber=PH0001" other-key.pem signer 20250101000000Z 20351231235959Z 12

@@ -16,8 +16,9 @@ use std::{path::Path, process::Command};
 
 use cert_signer::{CertSigner, SoftwareSigner};
 use cms_sign::{
-    Check, CommitmentType, Error, HttpTsa, Level, SignOptions, SignaturePolicy, SignedDataBuilder,
-    Status, TimeStampError, TimeStampOptions, TimeStampSource, Verdict, VerifyOptions,
+    Check, CommitmentType, Error, HttpTsa, Indication, Level, SignOptions, SignaturePolicy,
+    SignedDataBuilder, SubIndication, TimeStampError, TimeStampOptions, TimeStampSource,
+    VerifyOptions,
     test_pki::{self, LoopbackTsa},
 };
 use jiff::Timestamp;
@@ -119,7 +120,7 @@ fn openssl_verifies_medsign_detached_b_b_and_refuses_other_content() {
     let out = openssl_cms_verify(dir.path(), &p7s, Some(b"detached datA"));
     assert!(!out.status.success());
     let report = cms_sign::verify(&p7s, Some(b"detached data"), &no_path());
-    assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
 }
 
 #[test]
@@ -139,7 +140,7 @@ fn openssl_verifies_two_signers_and_a_counter_signature_is_checked() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = cms_sign::verify(&p7s, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Valid);
+    assert_eq!(report.indication, Indication::Valid);
     let names: Vec<_> = report
         .signers
         .iter()
@@ -153,10 +154,10 @@ fn openssl_verifies_two_signers_and_a_counter_signature_is_checked() {
     let countered =
         cms_sign::add_counter_signature(&p7s, 0, &mut pharmacist, &SignOptions::new()).unwrap();
     let report = cms_sign::verify(&countered, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
     let first = &report.signers[0];
     assert_eq!(first.counter_signatures.len(), 1);
-    assert_eq!(first.counter_signatures[0].verdict, Verdict::Valid);
+    assert_eq!(first.counter_signatures[0].indication, Indication::Valid);
     assert!(
         first
             .checks
@@ -181,7 +182,7 @@ fn a_signer_added_later_verifies_alongside_the_first() {
         cms_sign::add_signer(&p7s, Some(b"doc"), &mut pharmacist, &SignOptions::new()).unwrap();
     let report = cms_sign::verify(&both, Some(b"doc"), &no_path());
     assert_eq!(report.signers.len(), 2);
-    assert_eq!(report.verdict, Verdict::Valid);
+    assert_eq!(report.indication, Indication::Valid);
     assert!(matches!(
         cms_sign::add_signer(&p7s, None, &mut pharmacist, &SignOptions::new()),
         Err(Error::Content(_))
@@ -217,7 +218,7 @@ fn medsign_verifies_openssl_cades_attached_and_detached() {
         let p7s = std::fs::read(&out_path).unwrap();
         let data = [0x42u8; 4096];
         let report = cms_sign::verify(&p7s, detached.then_some(&data[..]), &no_path());
-        assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+        assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
         assert!(report.signers[0].signing_time.is_some());
         let wrong = [0x43u8; 4096];
         let report = if detached {
@@ -229,7 +230,7 @@ fn medsign_verifies_openssl_cades_attached_and_detached() {
             t[pos] = 0x43;
             cms_sign::verify(&t, None, &no_path())
         };
-        assert_eq!(report.verdict, Verdict::Invalid);
+        assert_eq!(report.indication, Indication::Invalid);
         assert_eq!(
             report.signers[0].first_failure().unwrap().check,
             Check::MessageDigest
@@ -238,7 +239,7 @@ fn medsign_verifies_openssl_cades_attached_and_detached() {
 }
 
 #[test]
-fn expired_signer_is_invalid_at_its_signing_time() {
+fn expired_signer_is_indeterminate_whatever_its_signing_time_claims() {
     let mut signer = test_pki::expired_physician();
     let now: Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
     let p7s = cms_sign::sign(
@@ -249,11 +250,17 @@ fn expired_signer_is_invalid_at_its_signing_time() {
     )
     .unwrap();
     let report = cms_sign::verify(&p7s, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Invalid);
+    assert_eq!(
+        (report.indication, report.sub_indication),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::OutOfBoundsNoPoe)
+        )
+    );
     let failure = report.signers[0].first_failure().unwrap();
     assert_eq!(failure.check, Check::CertificateValidity);
     assert!(failure.detail.contains("2020-12-31"), "{}", failure.detail);
-    // Signed while it was valid: fine at that time.
+    // A claim of having signed while it was valid is only a claim...
     let then: Timestamp = "2020-06-01T00:00:00Z".parse().unwrap();
     let p7s = cms_sign::sign(
         &mut signer,
@@ -263,17 +270,22 @@ fn expired_signer_is_invalid_at_its_signing_time() {
     )
     .unwrap();
     assert_eq!(
-        cms_sign::verify(&p7s, None, &no_path()).verdict,
-        Verdict::Valid
+        cms_sign::verify(&p7s, None, &no_path()).indication,
+        Indication::Indeterminate
+    );
+    // ...but at a validation time within its validity it is fine.
+    assert_eq!(
+        cms_sign::verify(&p7s, None, &no_path().at(then)).indication,
+        Indication::Valid
     );
 }
 
 #[test]
-fn without_trust_anchors_the_verdict_is_indeterminate() {
+fn without_trust_anchors_the_indication_is_indeterminate() {
     let (mut signer, _) = test_pki::physician();
     let p7s = cms_sign::sign(&mut signer, b"x", false, &SignOptions::new()).unwrap();
     let report = cms_sign::verify(&p7s, None, &VerifyOptions::new());
-    assert_eq!(report.verdict, Verdict::Indeterminate);
+    assert_eq!(report.indication, Indication::Indeterminate);
     assert_eq!(
         report.signers[0].first_failure().unwrap().check,
         Check::CertificatePath
@@ -291,15 +303,21 @@ fn test_anchors() -> hpki_cert::TrustStore {
 fn path_validates_against_the_callers_anchors_only() {
     let (mut signer, _) = test_pki::physician();
     let p7s = cms_sign::sign(&mut signer, b"x", false, &SignOptions::new()).unwrap();
-    let report = cms_sign::verify(&p7s, None, &VerifyOptions::new().trust(test_anchors()));
-    assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+    let report = cms_sign::verify(
+        &p7s,
+        None,
+        &VerifyOptions::new()
+            .trust(test_anchors())
+            .crl(test_pki::fresh_root_crl().unwrap()),
+    );
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
     // The MHLW root does not issue the test physician.
     let report = cms_sign::verify(
         &p7s,
         None,
         &VerifyOptions::new().trust(hpki_cert::TrustStore::bundled()),
     );
-    assert_ne!(report.verdict, Verdict::Valid);
+    assert_ne!(report.indication, Indication::Valid);
     assert_eq!(
         report.signers[0].first_failure().unwrap().check,
         Check::CertificatePath
@@ -324,21 +342,22 @@ fn b_t_with_trust_checks_the_tsa_path_too() {
         Some(b"r"),
         &VerifyOptions::new()
             .trust(test_anchors())
+            .crl(test_pki::fresh_root_crl().unwrap())
             .require_time_stamp(true),
     );
-    assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
     assert_eq!(report.signers[0].level, Level::BT);
 }
 
 #[test]
 fn garbage_and_wrong_content_placement_are_reported_not_panicked() {
     let r = cms_sign::verify(b"not der", None, &no_path());
-    assert_eq!(r.verdict, Verdict::Invalid);
+    assert_eq!(r.indication, Indication::Invalid);
     assert!(r.error.unwrap().contains("malformed"));
     let (mut signer, _) = test_pki::physician();
     let attached = cms_sign::sign(&mut signer, b"x", false, &SignOptions::new()).unwrap();
     let r = cms_sign::verify(&attached, Some(b"x"), &no_path());
-    assert_eq!(r.verdict, Verdict::Invalid);
+    assert_eq!(r.indication, Indication::Invalid);
     let detached = cms_sign::sign(&mut signer, b"x", true, &SignOptions::new()).unwrap();
     let r = cms_sign::verify(&detached, None, &no_path());
     assert!(r.error.unwrap().contains("detached"));
@@ -381,7 +400,7 @@ fn b_t_token_is_checked_attached_and_verified_by_openssl_ts() {
     )
     .unwrap();
     let report = cms_sign::verify(&bt, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Valid, "{}", report.to_json());
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
     assert_eq!(report.signers[0].level, Level::BT);
     let ts = report.signers[0].time_stamp_time.unwrap();
     assert!((Timestamp::now() - ts).get_seconds().abs() < 120);
@@ -495,7 +514,7 @@ fn a_token_moved_to_another_signature_fails_verification() {
         .token;
     let b_with_a_token = test_pki::attach_token_unchecked(&b, 0, &token).unwrap();
     let report = cms_sign::verify(&b_with_a_token, None, &no_path());
-    assert_eq!(report.verdict, Verdict::Invalid);
+    assert_eq!(report.indication, Indication::Invalid);
     let failure = report.signers[0].first_failure().unwrap();
     assert_eq!(failure.check, Check::TimeStamp);
     assert!(failure.detail.contains("imprint"), "{}", failure.detail);
@@ -638,9 +657,16 @@ fn required_time_stamp_missing_is_invalid() {
     let (mut signer, _): (SoftwareSigner, _) = test_pki::physician();
     let p7s = cms_sign::sign(&mut signer, b"x", false, &SignOptions::new()).unwrap();
     let report = cms_sign::verify(&p7s, None, &no_path().require_time_stamp(true));
-    assert_eq!(report.verdict, Verdict::Invalid);
+    assert_eq!(report.indication, Indication::Invalid);
     let f = report.signers[0].first_failure().unwrap();
-    assert_eq!((f.check, f.status), (Check::TimeStamp, Status::Failed));
+    assert_eq!(
+        (f.check, f.indication, f.sub_indication),
+        (
+            Check::TimeStamp,
+            Some(Indication::Invalid),
+            Some(SubIndication::FormatFailure)
+        )
+    );
 }
 
 #[test]
