@@ -5,15 +5,16 @@
 //! 2. she signs a prescription with a virtual HPKI card (local signing);
 //! 3. she signs another one remotely with the HPKI second certificate the approval
 //!    issued, logging in with her My Number Card;
-//! 4. both are verified with the full report.
+//! 4. both are verified with the full report, revocation checked against the CRLs the
+//!    test CAs publish (served locally).
 //!
 //! ```sh
 //! cargo run --release --example quickstart
 //! ```
 //!
-//! Nothing leaves this machine: the portal and the remote-signing platform listen on
-//! loopback ports chosen at start and stop at the end. Every PIN is a documented test
-//! PIN of the virtual cards.
+//! Nothing leaves this machine: the portal, the remote-signing platform and the test
+//! PKI's CRL endpoint listen on loopback ports chosen at start and stop at the end.
+//! Every PIN is a documented test PIN of the virtual cards.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,6 +48,10 @@ fn run() -> Result<()> {
     let rules = RuleSet::guide_2024_06()?;
     let operator_token = "quickstart-operator";
 
+    // Every test certificate names a CRL distribution point under
+    // http://crl.medsign.invalid/; this endpoint serves them, fresh, to the portal (it
+    // checks the My Number Card that logs in) and to the verifier.
+    let crl_server = sign_platform_sim::CrlServer::start("127.0.0.1:0")?;
     // The local Mynaportal and the HPKI second-certificate platform, on loopback.
     let my_number_card = MyNumberCard::new()?;
     let mut jlis = TrustStore::new();
@@ -57,7 +62,8 @@ fn run() -> Result<()> {
         jlis,
         portal_sim::PortalConfig::new(operator_token.to_owned())?,
     )?
-    .with_platform(platform.clone());
+    .with_platform(platform.clone())
+    .with_crl_source(Arc::new(crl_server.crl_source()?));
     let server = portal.serve("127.0.0.1:0")?;
     let url = server.base_url();
     say(
@@ -65,6 +71,13 @@ fn run() -> Result<()> {
         format!(
             "local Mynaportal at {url}, remote-signing platform at {}",
             platform.base_url()
+        ),
+    );
+    say(
+        "setup",
+        format!(
+            "CRLs of the test PKI (http://crl.medsign.invalid/) served at {}",
+            crl_server.base_url()
         ),
     );
 
@@ -191,7 +204,9 @@ fn run() -> Result<()> {
     );
 
     // 4. Verify both against the test anchors (the test HPKI root of the card, the
-    //    platform's root); nothing in a document is trusted.
+    //    platform's root); nothing in a document is trusted. Revocation status is
+    //    required: each certificate's CRL is fetched from its distribution point,
+    //    mirrored to the local endpoint.
     let mut trust = TrustStore::new();
     let card_pki = card_sim::HpkiTestCertificates::generate(HpkiHolder::Physician)?;
     trust.add_anchor_der(&card_pki.root)?;
@@ -200,17 +215,18 @@ fn run() -> Result<()> {
     for ca in platform.platform().ca_chain_der() {
         trust.add_intermediate_der(&ca)?;
     }
-    let verifier = Verifier::new(trust);
+    let verifier = Verifier::new(trust).with_crl_source(Arc::new(crl_server.crl_source()?));
     let mut all_valid = true;
     for (name, doc) in [("local.xml", &local), ("remote.xml", &remote_doc)] {
         let report = verifier.verify(doc);
-        all_valid &= report.status == xades_sign::Status::Valid;
+        all_valid &= report.status == xades_sign::Indication::Valid;
         say(
             "verify",
             serde_json::to_string_pretty(&report.to_json(name))?,
         );
     }
     server.stop();
+    crl_server.stop();
     if all_valid {
         say("done", "both prescriptions are VALID");
         Ok(())

@@ -16,6 +16,7 @@ pub use crate::{
     package::{
         MAX_PACKAGE_XML, PACKAGE_NS, PackageError, PackagePart, VerifiedPackage, application_parts,
         basic_four_from_certificate, sign_package, strip_attachments, verify_package,
+        verify_package_with,
     },
     pin::{AssistPin, AuthPin, SignaturePin},
     procedure::{

@@ -227,6 +227,17 @@ pub fn verify_package(
     trust: &TrustStore,
     at: jiff::Timestamp,
 ) -> Result<VerifiedPackage, PackageError> {
+    verify_package_with(xml, parts, trust, &PathOptions::at(at))
+}
+
+/// [`verify_package`] with the path validated under `options` (its time, CRLs, CRL
+/// source and revocation policy; the purpose is always nonRepudiation).
+pub fn verify_package_with(
+    xml: &str,
+    parts: &[PackagePart],
+    trust: &TrustStore,
+    options: &PathOptions,
+) -> Result<VerifiedPackage, PackageError> {
     if xml.len() > MAX_PACKAGE_XML {
         return Err(PackageError::Malformed(format!(
             "larger than {MAX_PACKAGE_XML} bytes"
@@ -381,7 +392,7 @@ pub fn verify_package(
         leaf,
         chain,
         trust,
-        &PathOptions::at(at).with_purpose(Purpose::NonRepudiation),
+        &options.clone().with_purpose(Purpose::NonRepudiation),
     );
     if report.verdict != Verdict::Valid {
         let detail = report

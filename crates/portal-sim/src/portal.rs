@@ -92,6 +92,8 @@ pub struct Portal {
     trust: Arc<TrustStore>,
     clock: Clock,
     platform: Option<Arc<dyn SecondCertificatePlatform>>,
+    /// Where the revocation status of login certificates comes from.
+    crl_source: Option<Arc<dyn hpki_cert::CrlSource>>,
 }
 
 impl core::fmt::Debug for Portal {
@@ -140,6 +142,7 @@ impl Portal {
             trust: Arc::new(trust),
             clock: Clock::default(),
             platform: None,
+            crl_source: None,
         })
     }
 
@@ -147,6 +150,24 @@ impl Portal {
     pub fn with_platform(mut self, platform: Arc<dyn SecondCertificatePlatform>) -> Self {
         self.platform = Some(platform);
         self
+    }
+
+    /// Where the revocation status of the My Number Card certificates comes from (the
+    /// user-authentication certificate that logs in, the signature certificate of a
+    /// submitted package), e.g. sign-platform-sim's `CrlServer`. Without one both are
+    /// refused: their status is required.
+    pub fn with_crl_source(mut self, source: Arc<dyn hpki_cert::CrlSource>) -> Self {
+        self.crl_source = Some(source);
+        self
+    }
+
+    /// How My Number Card certificates are validated: now, with the CRL source.
+    fn path_options(&self) -> PathOptions {
+        let options = PathOptions::at(self.now());
+        match &self.crl_source {
+            Some(source) => options.with_crl_source(Arc::clone(source)),
+            None => options,
+        }
     }
 
     /// The portal's clock (tests move it forward).
@@ -221,7 +242,7 @@ impl Portal {
             &cert_der,
             &[ca_der],
             &self.trust,
-            &PathOptions::at(self.now()).with_purpose(Purpose::Authentication),
+            &self.path_options().with_purpose(Purpose::Authentication),
         );
         if report.verdict != Verdict::Valid {
             return Err(refused("the user-authentication certificate is not valid"));
@@ -731,11 +752,11 @@ impl Portal {
         }
         let parts = mynaportal_client::application_parts(&application)
             .map_err(|e| internal(Error::Config(e.to_string())))?;
-        let verified = mynaportal_client::verify_package(
+        let verified = mynaportal_client::verify_package_with(
             &req.package_xml,
             &parts,
             &self.trust,
-            self.now(),
+            &self.path_options(),
         )
         .map_err(|e| {
             api(

@@ -28,6 +28,8 @@ struct Env {
     server: ServerHandle,
     pki: Arc<JpkiTestPki>,
     rules: RuleSet,
+    /// The test PKI's CRL endpoint the portal checks the cards' status at.
+    _crls: sign_platform_sim::CrlServer,
 }
 
 fn pki() -> Arc<JpkiTestPki> {
@@ -42,13 +44,20 @@ fn start_with(db: Option<&std::path::Path>, pki: Arc<JpkiTestPki>, config: Porta
     let mut trust = hpki_cert::TrustStore::new();
     trust.add_anchor_der(pki.root_der()).unwrap();
     let portal = Portal::open(db, trust, config).unwrap();
-    let portal = portal.with_platform(Arc::new(LocalPlatform::start(None).unwrap()));
+    // The CRL endpoint on the portal's clock: CRLs stay current when tests move it.
+    let crls =
+        sign_platform_sim::CrlServer::start_with_clock("127.0.0.1:0", portal.clock().clone())
+            .unwrap();
+    let portal = portal
+        .with_platform(Arc::new(LocalPlatform::start(None).unwrap()))
+        .with_crl_source(Arc::new(crls.crl_source().unwrap()));
     let server = portal.serve("127.0.0.1:0").unwrap();
     Env {
         portal,
         server,
         pki,
         rules: RuleSet::guide_2024_06().unwrap(),
+        _crls: crls,
     }
 }
 

@@ -189,12 +189,15 @@ impl CrlServer {
     }
 
     /// The builder of an [`HttpCrlSource`] that fetches `http://crl.medsign.invalid/`
-    /// from this server (a mirror), with a 5 s time limit; add a cache directory or
-    /// other limits before building.
+    /// from this server (a mirror), with a 5 s time limit, on the server's clock (a
+    /// cached CRL expires when the simulated time passes its nextUpdate); add a cache
+    /// directory or other limits before building.
     pub fn crl_source_builder(&self) -> HttpCrlSourceBuilder {
+        let clock = self.state.clock.clone();
         HttpCrlSource::builder()
             .mirror(testpki::TEST_CRL_BASE_URL, self.base_url())
             .timeout(std::time::Duration::from_secs(5))
+            .clock(move || clock.now())
     }
 
     /// An [`HttpCrlSource`] that fetches the test PKI's CRL distribution points from this
