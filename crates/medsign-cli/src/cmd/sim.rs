@@ -5,7 +5,9 @@
 //! keys), in memory, on loopback unless `--allow-remote`. The platform starts with one
 //! test physician whose second certificate is bound to the virtual My Number Card, so
 //! `medsign remote sign --sim mynumber` works at once; applications submitted to the
-//! portal are approved by `--auto-approve` and issue on this platform.
+//! portal are approved by `--auto-approve` and issue on this platform. A CRL endpoint
+//! serves the CRLs of every test CA (the cards', the platform's), so that verifiers can
+//! check revocation by mapping `http://crl.medsign.invalid/` to it.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -32,6 +34,10 @@ pub struct SimArgs {
     /// one.
     #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
     platform: String,
+    /// Address of the CRL endpoint serving the test PKI's CRLs (the distribution points
+    /// under http://crl.medsign.invalid/); port 0, the default, picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    crl: String,
     /// vpcd's card side (pcscd with vsmartcard-vpcd); the Nth --card takes port + N.
     /// Default with --card: 127.0.0.1:35963.
     #[arg(long, value_name = "HOST:PORT")]
@@ -190,6 +196,7 @@ fn write_trust(
 pub fn run(args: SimArgs) -> CliResult {
     check_loopback(&args.portal, args.allow_remote)?;
     check_loopback(&args.platform, args.allow_remote)?;
+    check_loopback(&args.crl, args.allow_remote)?;
     let mut cards = args.card.clone();
     let vpcd_addr = match (&args.vpcd, cards.is_empty()) {
         (None, true) => None,
@@ -243,12 +250,17 @@ pub fn run(args: SimArgs) -> CliResult {
             })
             .map_err(|e| start_fail(t("test physician", "テスト医師"), &e))?;
     }
+    // The CRL distribution points of the test PKI.
+    let crl_server = sign_platform_sim::CrlServer::start(&args.crl)
+        .map_err(|e| start_fail(t("CRL endpoint", "CRL配布点"), &e))?;
+    let crl_url = crl_server.base_url();
     let trust_files = match &args.trust_out {
         Some(dir) => write_trust(dir, &platform)?,
         None => Vec::new(),
     };
 
-    // The local Mynaportal, issuing on that platform.
+    // The local Mynaportal, issuing on that platform and checking the My Number Cards'
+    // revocation status at the CRL endpoint.
     let mut jlis = hpki_cert::TrustStore::new();
     jlis.add_anchor_der(jpki.root_der())
         .map_err(|e| start_fail("Mynaportal", &e))?;
@@ -256,7 +268,12 @@ pub fn run(args: SimArgs) -> CliResult {
         portal_sim::PortalConfig::new(token.clone()).map_err(|e| start_fail("Mynaportal", &e))?;
     let portal = portal_sim::Portal::open(None, jlis, config)
         .map_err(|e| start_fail("Mynaportal", &e))?
-        .with_platform(local_platform.clone());
+        .with_platform(local_platform.clone())
+        .with_crl_source(Arc::new(
+            crl_server
+                .crl_source()
+                .map_err(|e| start_fail(t("CRL endpoint", "CRL配布点"), &e))?,
+        ));
     let portal_server = portal
         .serve(&args.portal)
         .map_err(|e| start_fail("Mynaportal", &e))?;
@@ -293,6 +310,7 @@ pub fn run(args: SimArgs) -> CliResult {
             json!({
                 "portal": portal_url,
                 "platform": platform_url,
+                "crl": crl_url,
                 "operator_token": token,
                 "auto_approve": args.auto_approve,
                 "cards": served,
@@ -311,6 +329,7 @@ pub fn run(args: SimArgs) -> CliResult {
             &args,
             &portal_url,
             &platform_url,
+            &crl_url,
             &token,
             &served,
             &trust_files,
@@ -326,6 +345,7 @@ pub fn run(args: SimArgs) -> CliResult {
     stop.store(true, Ordering::Relaxed);
     portal_server.stop();
     local_platform.stop();
+    crl_server.stop();
     outln!("{}", t("medsign sim: stopped", "medsign sim: 停止しました"));
     Ok(Exit::Ok)
 }
@@ -334,6 +354,7 @@ fn print_banner(
     args: &SimArgs,
     portal_url: &str,
     platform_url: &str,
+    crl_url: &str,
     token: &str,
     served: &[serde_json::Value],
     trust_files: &[PathBuf],
@@ -350,6 +371,14 @@ fn print_banner(
     outln!(
         "  {} {platform_url}",
         label(t("remote-signing platform:", "リモート署名基盤:"))
+    );
+    outln!(
+        "  {} {}",
+        label(t("CRLs of the test PKI:", "テストPKIのCRL:")),
+        tf!(
+            "{crl_url} (stands in for http://crl.medsign.invalid/)",
+            "{crl_url}（http://crl.medsign.invalid/ の代わり）"
+        )
     );
     outln!(
         "  {} {token}",
