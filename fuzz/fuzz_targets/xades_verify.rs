@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use xades_sign::{Status, TrustStore, Verifier};
+use xades_sign::{Indication, TrustStore, Verifier};
 
 fn verifier() -> &'static Verifier {
     static V: OnceLock<Verifier> = OnceLock::new();
@@ -16,5 +16,5 @@ fn verifier() -> &'static Verifier {
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let report = verifier().verify(data);
-    assert_ne!(report.status, Status::Valid);
+    assert_ne!(report.status, Indication::Valid);
 });

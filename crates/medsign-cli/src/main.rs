@@ -13,6 +13,7 @@ mod i18n;
 mod output;
 mod pin;
 mod signfail;
+mod validation;
 
 use std::process::ExitCode;
 

@@ -14,8 +14,8 @@ pub use crate::{
     c14n::C14nMethod,
     error::Error,
     report::{
-        CheckResult, Checks, DocumentType, Level, Role, SignatureReport, SignedContent, Signer,
-        Status, VerificationReport,
+        CheckResult, Checks, DocumentType, Level, REPORT_JSON_VERSION, Role, SignatureReport,
+        SignedContent, Signer, Status, VerificationReport,
     },
     sign::{
         Dispensing, PreparedDocument, Prescription, SignOptions, SignatureIds, prepare_dispensing,
@@ -24,7 +24,9 @@ pub use crate::{
     verify::Verifier,
     xml::Limits,
 };
-pub use hpki_cert::TrustStore;
+pub use hpki_cert::{
+    CrlSource, Indication, Qualification, RevocationPolicy, SubIndication, TrustStore,
+};
 
 /// Canonicalizes `input` (a whole document, or the element whose `id`/`Id` is `id`)
 /// with `method`. For tests, fuzzing and debugging interop problems.

@@ -372,6 +372,12 @@ pub struct VerificationReport {
 }
 
 impl VerificationReport {
+    /// The report of an input that could not be read at all (a file error, or bytes
+    /// that are not XML): INVALID/FORMAT_FAILURE with `reason` as its error.
+    pub fn unreadable(reason: String, validation_time: jiff::Timestamp) -> Self {
+        Self::input_error(reason, validation_time)
+    }
+
     pub(crate) fn input_error(reason: String, validation_time: jiff::Timestamp) -> Self {
         Self {
             status: Indication::Invalid,

@@ -6,7 +6,7 @@ use der::{
     Decode, Encode, Reader as _, Tagged as _,
     asn1::{AnyRef, ObjectIdentifier, OctetString},
 };
-use hpki_cert::TrustStore;
+use hpki_cert::VerificationCache;
 use x509_cert::Certificate;
 
 const fn oid(dotted: &str) -> ObjectIdentifier {
@@ -75,7 +75,7 @@ fn digest_alg_from_oid(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
 }
 
 /// The parts of a CMS SignedData a time-stamp token check needs, with the
-/// certificates kept as the DER they arrived in: they are parsed (once per trust store)
+/// certificates kept as the DER they arrived in: they are parsed (once per verification cache)
 /// by `hpki-cert`, not decoded here.
 struct SignedDataParts {
     encap_content_info: cms::signed_data::EncapsulatedContentInfo,
@@ -150,8 +150,11 @@ fn signed_data_parts(content: &[u8]) -> der::Result<SignedDataParts> {
 }
 
 /// Parses and verifies a DER TimeStampToken. `Err` carries the reason in words.
-/// Certificates are parsed through `trust` (and remembered there).
-pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeStamp, String> {
+/// Certificates are parsed through `cache` (and remembered there).
+pub(crate) fn verify_token(
+    der_bytes: &[u8],
+    cache: &VerificationCache,
+) -> Result<TimeStamp, String> {
     let (content_type, content) =
         content_info(der_bytes).map_err(|e| format!("token is not CMS: {e}"))?;
     if !oid_is(&content_type, &ID_SIGNED_DATA) {
@@ -180,7 +183,7 @@ pub(crate) fn verify_token(der_bytes: &[u8], trust: &TrustStore) -> Result<TimeS
     }
     let mut tsa = None;
     for der in &sd.certificates {
-        let cert = trust
+        let cert = cache
             .certificate(der)
             .map_err(|e| format!("token certificate: {e}"))?;
         if signer_matches(&si.sid, cert.x509()) {

@@ -4,7 +4,7 @@
 
 use cert_signer::{CertSigner, DigestAlgorithm, SignError};
 use hpki_cert::testpki::{TestPki, valid_time};
-use xades_sign::{
+use xades_sign::{Indication, Qualification, 
     Dispensing, Level, Prescription, Role, SignOptions, SignatureIds, Status, Verifier,
     prepare_prescription, sign_dispensing, sign_prepared, sign_prescription,
 };
@@ -60,10 +60,10 @@ fn signed_prescription_verifies_with_one_card_operation() {
     let report = Verifier::new(pki.trust_store())
         .at(valid_time())
         .verify(&signed);
-    assert_eq!(report.status, Status::Valid, "{report:#?}");
+    assert_eq!(report.status, Indication::Valid, "{report:#?}");
     let sig = &report.signatures[0];
     assert_eq!((sig.role, sig.level), (Role::Prescription, Level::Bes));
-    assert_eq!(sig.signer.qualification.as_deref(), Some("MedicalDoctor"));
+    assert_eq!(sig.signer.qualification.as_ref().map(Qualification::name), Some("MedicalDoctor"));
     assert_eq!(
         sig.signing_time.as_deref(),
         Some("2025-01-01T00:00:00+00:00")
@@ -128,7 +128,7 @@ fn batch_signing_uses_one_sign_digests_call() {
     assert_eq!((signer.single, signer.batch), (0, 1));
     let v = Verifier::new(pki.trust_store()).at(valid_time());
     for doc in docs {
-        assert_eq!(v.verify(&doc).status, Status::Valid);
+        assert_eq!(v.verify(&doc).status, Indication::Valid);
     }
 }
 
@@ -170,7 +170,7 @@ fn dispensing_record_keeps_the_prescribers_signature_verifiable() {
     let report = Verifier::new(pki.trust_store())
         .at(valid_time())
         .verify(&signed);
-    assert_eq!(report.status, Status::Valid, "{report:#?}");
+    assert_eq!(report.status, Indication::Valid, "{report:#?}");
     let roles: Vec<_> = report
         .signatures
         .iter()
@@ -179,8 +179,8 @@ fn dispensing_record_keeps_the_prescribers_signature_verifiable() {
     assert_eq!(
         roles,
         [
-            (Role::DispensingPrescription, Some("MedicalDoctor".into())),
-            (Role::Dispensing, Some("Pharmacist".into()))
+            (Role::DispensingPrescription, Some(xades_sign::Qualification::MedicalDoctor)),
+            (Role::Dispensing, Some(xades_sign::Qualification::Pharmacist))
         ]
     );
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use xades_sign::{
-    Dispensing, Prescription, SignOptions, SignatureIds, Status, TrustStore, VerificationReport,
+    Dispensing, Indication, Prescription, SignOptions, SignatureIds, Status, VerificationReport,
     Verifier,
 };
 
@@ -20,9 +20,11 @@ pub enum RxCmd {
     /// Verify e-prescription documents (files, or folders searched for *.xml).
     ///
     /// Every check of the e-prescription signature (structure, signing certificate,
-    /// references, signature value, signature time-stamp, archive time-stamps,
-    /// certificate path) is run for every signature. Exit 0 only when every document
-    /// is VALID, 1 otherwise.
+    /// references, signature value, time-stamps, validation data, certificate path
+    /// with revocation) is run for every signature, at the validation time (now, or
+    /// --at). Trust is the bundled MHLW HPKI Root CA V2 plus --trust; revocation status
+    /// is required and fetched from the certificates' CRL distribution points unless
+    /// --offline. Exit 0 only when every document is VALID, 1 otherwise.
     Verify(VerifyArgs),
     /// Sign a prescription (EPS1.0) built from the CSV prescription text.
     Sign(SignArgs),
@@ -36,10 +38,8 @@ pub struct VerifyArgs {
     /// Documents, or folders (searched recursively for *.xml).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// A folder (or file) of trust anchors and intermediate CAs, DER or PEM; repeatable.
-    /// Nothing in a document is trusted on its own.
-    #[arg(long, required = true)]
-    trust: Vec<PathBuf>,
+    #[command(flatten)]
+    validation: crate::validation::ValidationArgs,
     /// The validation time, RFC 3339 (default: now).
     #[arg(long)]
     at: Option<jiff::Timestamp>,
@@ -112,7 +112,8 @@ struct CommonSignArgs {
     #[arg(long)]
     ids: Option<String>,
     /// With `--sim`: write the virtual card's test trust anchor and CA (DER and PEM)
-    /// into this folder, for `rx verify --trust`.
+    /// and their current CRLs (`*.crl`, valid for a day) into this folder, for
+    /// `rx verify --trust`.
     #[arg(long)]
     trust_out: Option<PathBuf>,
 }
@@ -124,26 +125,6 @@ pub fn run(cmd: RxCmd) -> CliResult {
         RxCmd::Sign(args) => sign(args),
         RxCmd::SignDispensing(args) => sign_dispensing(args),
     }
-}
-
-fn load_trust(paths: &[PathBuf]) -> Result<TrustStore, CliError> {
-    let mut store = TrustStore::new();
-    for path in paths {
-        store.add_anchors_from(path).map_err(|e| {
-            CliError::input(tf!(
-                "cannot load trust anchors from {}: {e}",
-                "{} からトラストアンカーを読めません: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    if store.anchors().next().is_none() {
-        return Err(CliError::input(t(
-            "no trust anchor found in --trust",
-            "--trust にトラストアンカーがありません",
-        )));
-    }
-    Ok(store)
 }
 
 /// The documents under `paths`: files as given, folders searched for `*.xml`
@@ -191,9 +172,9 @@ fn collect_documents(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
 }
 
 fn verify(args: VerifyArgs) -> CliResult {
-    let trust = load_trust(&args.trust)?;
+    let trust = args.validation.trust_store()?;
     let files = collect_documents(&args.paths)?;
-    let mut verifier = Verifier::new(trust);
+    let mut verifier = args.validation.configure(Verifier::new(trust))?;
     if let Some(at) = args.at {
         verifier = verifier.at(at);
     }
@@ -246,20 +227,14 @@ fn verify(args: VerifyArgs) -> CliResult {
             Some(Ok(report)) => report,
             Some(Err(e)) => {
                 let reason = tf!("cannot read: {e}", "読めません: {e}");
-                VerificationReport {
-                    status: Status::Invalid,
-                    document_type: xades_sign::DocumentType::Unknown,
-                    errors: vec![reason],
-                    signatures: Vec::new(),
-                    content: Vec::new(),
-                }
+                VerificationReport::unreadable(reason, args.at.unwrap_or_else(jiff::Timestamp::now))
             }
             None => continue,
         };
         match report.status {
-            Status::Valid | Status::Absent => counts[0] += 1,
-            Status::Invalid => counts[1] += 1,
-            Status::Indeterminate => counts[2] += 1,
+            Indication::Valid => counts[0] += 1,
+            Indication::Invalid => counts[1] += 1,
+            Indication::Indeterminate => counts[2] += 1,
         }
         if args.json {
             let mut json = report.to_json(&name);
@@ -304,6 +279,21 @@ fn verify(args: VerifyArgs) -> CliResult {
     })
 }
 
+fn indication_text(i: Indication, sub: Option<xades_sign::SubIndication>) -> String {
+    let main = match crate::i18n::lang() {
+        crate::i18n::Lang::En => i.as_str().to_owned(),
+        crate::i18n::Lang::Ja => format!("{}（{}）", i.as_str(), i.ja()),
+    };
+    match sub {
+        None => main,
+        Some(sub) => format!(
+            "{main} {}: {}",
+            sub.as_str(),
+            t(sub.en(), sub.ja())
+        ),
+    }
+}
+
 fn status_text(s: Status) -> String {
     match crate::i18n::lang() {
         crate::i18n::Lang::En => s.as_str().to_owned(),
@@ -325,6 +315,7 @@ fn check_name(key: &str) -> &str {
         "signature_value" => t("signature value", "署名値"),
         "signature_timestamp" => t("signature time-stamp", "署名タイムスタンプ"),
         "archive_timestamps" => t("archive time-stamps", "アーカイブタイムスタンプ"),
+        "validation_data" => t("validation data", "検証データ"),
         "certificate_path" => t("certificate path", "証明書パス"),
         other => other,
     }
@@ -336,7 +327,7 @@ fn role_name(role: xades_sign::Role) -> &'static str {
         R::Prescription => t("prescription", "処方箋署名"),
         R::DispensingPrescription => t("prescription (in dispensing)", "処方箋署名（調剤結果内）"),
         R::Dispensing => t("dispensing", "調剤結果署名"),
-        R::Unknown => t("unknown", "不明な署名"),
+        _ => t("unknown", "不明な署名"),
     }
 }
 
@@ -345,21 +336,24 @@ fn human_report(file: &str, report: &VerificationReport, verbose: bool) -> Vec<S
     let doc_type = match report.document_type {
         xades_sign::DocumentType::Prescription => t("prescription", "処方箋"),
         xades_sign::DocumentType::Dispensing => t("dispensing", "調剤結果"),
-        xades_sign::DocumentType::Unknown => t("unknown", "不明"),
+        _ => t("unknown", "不明"),
     };
     let mut lines = vec![format!(
         "{}  {}  {file}",
         pad(report.status.as_str(), 13),
         pad(doc_type, 12)
     )];
+    if let (Some(sub), true) = (report.sub_indication, report.signatures.is_empty()) {
+        lines.push(format!("    {}: {}", sub.as_str(), t(sub.en(), sub.ja())));
+    }
     for e in &report.errors {
         lines.push(format!("    ! {e}"));
     }
     for s in &report.signatures {
-        let signer = match (&s.signer.name, &s.signer.qualification) {
+        let signer = match (&s.signer.name, s.signer.qualification.as_ref().map(|q| q.name())) {
             (Some(n), Some(q)) => format!("{n} ({q})"),
             (Some(n), None) => n.clone(),
-            (None, Some(q)) => q.clone(),
+            (None, Some(q)) => q.to_owned(),
             (None, None) => t("signer unknown", "署名者不明").to_owned(),
         };
         let time = s.signing_time.as_deref().unwrap_or("-");
@@ -368,8 +362,14 @@ fn human_report(file: &str, report: &VerificationReport, verbose: bool) -> Vec<S
             role_name(s.role),
             s.level.as_str(),
             s.id.as_deref().unwrap_or(""),
-            status_text(s.status),
+            indication_text(s.status, s.sub_indication),
         ));
+        if let Some(anchor) = &s.signer.anchor {
+            lines.push(format!("      {} {anchor}", t("anchor:", "トラストアンカー:")));
+        }
+        for w in &s.waivers {
+            lines.push(format!("      {} {w}", t("WAIVED:", "免除:")));
+        }
         for (key, check) in s.checks.iter() {
             if verbose || !matches!(check.status, Status::Valid | Status::Absent) {
                 let reason = if check.reason.is_empty() {
@@ -436,7 +436,22 @@ fn write_trust_out(common: &CommonSignArgs) -> Result<(), CliError> {
     };
     let pki = card_sim::HpkiTestCertificates::generate(holder)
         .map_err(|e| CliError::card(e.to_string()))?;
-    pki.write_anchors(dir).map_err(|e| io_error(dir, &e))
+    pki.write_anchors(dir).map_err(|e| io_error(dir, &e))?;
+    // The CRLs a verifier needs for the card's certificates (the signing CA's and the
+    // root's ARL), as the test CAs would publish them now.
+    let crls = hpki_cert::testpki::TestPki::shared()
+        .and_then(|pki| pki.crls_at(jiff::Timestamp::now(), &[]))
+        .map_err(|e| CliError::card(e.to_string()))?;
+    for (path, der) in crls {
+        let name = match path.as_str() {
+            "/hpki/sign.crl" => "hpki-test-sign-ca.crl",
+            "/hpki/arl.crl" => "hpki-test-root.crl",
+            _ => continue,
+        };
+        let file = dir.join(name);
+        std::fs::write(&file, der).map_err(|e| io_error(&file, &e))?;
+    }
+    Ok(())
 }
 
 fn sign(args: SignArgs) -> CliResult {

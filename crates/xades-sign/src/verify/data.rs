@@ -6,30 +6,30 @@ use std::sync::Arc;
 use hpki_cert::SubIndication;
 use roxmltree::Node;
 
-use super::parts::{Parts, decode_b64, text_ref};
+use super::parts::{Parts, text_ref};
 use super::{XADES, XADES141};
 use crate::report::{CheckResult, Level};
 
-/// Decoding and parsing for one verification, through the verifier's memo.
+/// Decoding and parsing for one verification, through the verifier's
+/// [`VerificationCache`](hpki_cert::VerificationCache).
 pub(super) struct Decoder<'a> {
-    pub trust: &'a hpki_cert::TrustStore,
-    pub memo: &'a DecodedMemo,
+    pub cache: &'a hpki_cert::VerificationCache,
 }
 
 impl Decoder<'_> {
-    /// `decode_b64(text)`, remembered for certificate- and CRL-sized texts.
+    /// The bytes of a base64 text (XML base64Binary: whitespace allowed).
     pub fn base64(&self, text: &str) -> Result<Arc<[u8]>, String> {
-        self.memo.decode(text)
+        self.cache.base64(text).map_err(|e| e.to_string())
     }
 
-    /// The certificate of `der`, parsed once per trust store.
+    /// The certificate of `der`.
     pub fn certificate(&self, der: &[u8]) -> Result<Arc<hpki_cert::Certificate>, hpki_cert::Error> {
-        self.trust.certificate(der)
+        self.cache.certificate(der)
     }
 
     /// Whether `der` is a CRL that parses.
     pub fn crl_parses(&self, der: &[u8]) -> Result<(), hpki_cert::Error> {
-        self.trust.crl(der).map(|_| ())
+        self.cache.crl(der).map(|_| ())
     }
 }
 
@@ -164,79 +164,4 @@ pub(super) fn validation_data_check(problems: &[String], missing: &[String]) -> 
         .map(String::as_str)
         .collect();
     CheckResult::invalid(SubIndication::FormatFailure, all.join("; "))
-}
-
-/// How many decoded certificates and CRLs a verifier keeps.
-const DECODED_ENTRIES: usize = 32;
-/// Base64 texts longer than this (a large CRL) are decoded every time, not kept.
-const DECODED_MAX_TEXT: usize = 64 << 10;
-
-/// Certificates and CRLs decoded from base64 before, by their exact text (as it
-/// stands in the document, line breaks included), newest last.
-///
-/// The documents of a batch carry the same CA, TSA and signer certificates and the
-/// same CRLs, and decoding their base64 again was some 7% of verifying one; comparing
-/// the text with a few kept ones is far cheaper. At most `DECODED_ENTRIES` texts of up
-/// to `DECODED_MAX_TEXT` bytes are kept, with their DER. A text that does not decode is
-/// not kept, so its error is reported each time; an entry is used only for
-/// byte-identical text, and decoding is a pure function of the text, so the bytes
-/// returned are those a fresh decode gives.
-#[derive(Default)]
-pub(super) struct DecodedMemo(std::sync::Mutex<Vec<(Box<str>, Arc<[u8]>)>>);
-
-impl core::fmt::Debug for DecodedMemo {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let n = self.0.lock().map(|v| v.len()).unwrap_or_default();
-        write!(f, "DecodedMemo({n} entries)")
-    }
-}
-
-impl DecodedMemo {
-    /// `decode_b64(text)`, from the memo when this exact text was decoded before.
-    pub fn decode(&self, text: &str) -> Result<Arc<[u8]>, String> {
-        if let Ok(mut kept) = self.0.lock()
-            && let Some(i) = kept.iter().rposition(|(t, _)| **t == *text)
-        {
-            let entry = kept.remove(i);
-            let der = entry.1.clone();
-            kept.push(entry);
-            return Ok(der);
-        }
-        let der: Arc<[u8]> = decode_b64(text)?.into();
-        if text.len() <= DECODED_MAX_TEXT
-            && let Ok(mut kept) = self.0.lock()
-        {
-            if kept.len() >= DECODED_ENTRIES {
-                kept.remove(0);
-            }
-            kept.push((text.into(), der.clone()));
-        }
-        Ok(der)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use base64::Engine as _;
-
-    #[test]
-    fn decoded_memo_answers_only_for_identical_text() {
-        let memo = DecodedMemo::default();
-        assert_eq!(memo.decode("AAEC\nAw==").as_deref(), Ok(&[0, 1, 2, 3][..]));
-        // Kept, and the same bytes as a fresh decode.
-        assert_eq!(memo.decode("AAEC\nAw==").as_deref(), Ok(&[0, 1, 2, 3][..]));
-        // One character different: decoded afresh, not the kept entry.
-        assert_eq!(memo.decode("AAEC\nBA==").as_deref(), Ok(&[0, 1, 2, 4][..]));
-        // A failure is not kept: reported each time.
-        assert!(memo.decode("A!==").is_err());
-        assert!(memo.decode("A!==").is_err());
-        // Bounded.
-        for i in 0..(2 * DECODED_ENTRIES) {
-            let text = base64::engine::general_purpose::STANDARD.encode(i.to_be_bytes());
-            assert_eq!(memo.decode(&text).as_deref(), Ok(&i.to_be_bytes()[..]));
-        }
-        let kept = memo.0.lock().map(|v| v.len()).unwrap_or(usize::MAX);
-        assert!(kept <= DECODED_ENTRIES, "{kept} entries kept");
-    }
 }

@@ -7,7 +7,10 @@ mod poe;
 
 use std::sync::Arc;
 
-use hpki_cert::{CrlSource, Indication, PathOptions, RevocationPolicy, SubIndication, TrustStore};
+use hpki_cert::{
+    CrlSource, Indication, PathOptions, RevocationPolicy, SubIndication, TrustStore,
+    VerificationCache,
+};
 use roxmltree::Node;
 
 use crate::{
@@ -42,10 +45,12 @@ pub(crate) const SIGNED_PROPERTIES_TYPE: &str = "http://uri.etsi.org/01903#Signe
 ///   the signature is INDETERMINATE/TRY_LATER unless the policy waives it
 ///   ([`revocation_policy`](Self::revocation_policy)), which the report then says.
 ///
-/// A verifier is `Send + Sync` and cheap to clone; keep one for a batch. It remembers
-/// the base64 of the certificates and CRLs it has decoded (a few dozen, by their exact
-/// text), so the ones the documents share are not decoded again. Every check still
-/// runs for every document.
+/// A verifier is `Send + Sync` and cheap to clone; keep one for a batch. Its
+/// [`VerificationCache`] (a new one per verifier, shared by clones, or the caller's
+/// with [`with_cache`](Self::with_cache)) remembers parsed certificates and CRLs,
+/// verified CA signatures and decoded base64 by their exact bytes, so what the
+/// documents share is parsed and verified once. Every check still runs for every
+/// document; the cache never holds a verdict.
 #[derive(Clone, Debug)]
 pub struct Verifier {
     trust: TrustStore,
@@ -54,8 +59,7 @@ pub struct Verifier {
     crls: Arc<[Vec<u8>]>,
     crl_source: Option<Arc<dyn CrlSource>>,
     revocation: RevocationPolicy,
-    /// Certificates and CRLs decoded from base64 before (shared by clones).
-    decoded: Arc<data::DecodedMemo>,
+    cache: VerificationCache,
 }
 
 impl Verifier {
@@ -69,7 +73,7 @@ impl Verifier {
             crls: Arc::from(Vec::new()),
             crl_source: None,
             revocation: RevocationPolicy::Required,
-            decoded: Arc::default(),
+            cache: VerificationCache::new(),
         }
     }
 
@@ -101,6 +105,18 @@ impl Verifier {
     pub fn with_crl_source(mut self, source: Arc<dyn CrlSource>) -> Self {
         self.crl_source = Some(source);
         self
+    }
+
+    /// Uses `cache` (shared with whoever else holds it) instead of this verifier's own.
+    #[must_use]
+    pub fn with_cache(mut self, cache: VerificationCache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The cache this verifier remembers parses and verifications in.
+    pub fn cache(&self) -> &VerificationCache {
+        &self.cache
     }
 
     /// Sets what counts as revocation status (default: required).
@@ -238,10 +254,7 @@ impl Verifier {
             );
         }
         report.signing_time = parts.signing_time.clone();
-        let decoder = data::Decoder {
-            trust: &self.trust,
-            memo: &self.decoded,
-        };
+        let decoder = data::Decoder { cache: &self.cache };
 
         // Signing certificate (KeyInfo against SigningCertificate(V2)).
         let (check, cert) = crypto::signing_certificate(&parts, &decoder);
@@ -313,7 +326,8 @@ impl Verifier {
         crls.extend(self.crls.iter().cloned());
         let mut opts = base
             .with_crls(crls)
-            .with_revocation_policy(self.revocation);
+            .with_revocation_policy(self.revocation)
+            .with_cache(self.cache.clone());
         if let Some(source) = &self.crl_source {
             opts = opts.with_crl_source(Arc::clone(source));
         }

@@ -179,7 +179,7 @@ impl Verifier {
                 format!("EncapsulatedTimeStamp: {e}"),
             )
         })?;
-        let token = timestamp::verify_token(&der, &self.trust)
+        let token = timestamp::verify_token(&der, &self.cache)
             .map_err(|e| CheckResult::invalid(SubIndication::SigCryptoFailure, e))?;
         if !inputs
             .iter()
