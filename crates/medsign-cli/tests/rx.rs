@@ -11,21 +11,19 @@
 
 mod common;
 
-use common::{have, medsign};
+use common::{medsign, require};
 
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+/// The repository's own fixtures (fixtures/README.md).
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
-fn fixtures() -> Option<PathBuf> {
-    let p = PathBuf::from(SHARED);
-    if p.join("eprescription").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {SHARED} not found");
-        None
-    }
+/// The fixtures directory; a missing one is a broken checkout and fails the test.
+fn fixtures() -> PathBuf {
+    let p = PathBuf::from(FIXTURES);
+    assert!(p.join("eprescription").is_dir(), "{FIXTURES}/eprescription");
+    p
 }
 
 const CSV: &str =
@@ -33,7 +31,7 @@ const CSV: &str =
 
 #[test]
 fn verify_reports_the_samples_valid_and_the_invalid_files_invalid() {
-    let Some(fx) = fixtures() else { return };
+    let fx = fixtures();
     let out = medsign()
         .args([
             "rx",
@@ -58,14 +56,17 @@ fn verify_reports_the_samples_valid_and_the_invalid_files_invalid() {
         if file.contains("/invalid/") {
             assert_eq!(status, "INVALID", "{file}");
             let has_reason = !v["errors"].as_array().unwrap().is_empty()
-                || v["signatures"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|s| !s["reasons"].as_object().unwrap().is_empty());
+                || v["signatures"].as_array().unwrap().iter().any(|s| {
+                    s["checks"].as_object().unwrap().values().any(|c| {
+                        c["status"] != "VALID"
+                            && c["status"] != "ABSENT"
+                            && !c["reason"].as_str().unwrap().is_empty()
+                    })
+                });
             assert!(has_reason, "{file} has no reason");
         } else if file.ends_with("prescription-004_01.xml") {
             assert_eq!(status, "VALID", "{line}");
+            assert_eq!(v["version"], 2);
             assert_eq!(v["signatures"][0]["level"], "XL");
             assert_eq!(
                 v["signatures"][0]["signer"]["qualification"],
@@ -78,7 +79,7 @@ fn verify_reports_the_samples_valid_and_the_invalid_files_invalid() {
 
 #[test]
 fn verify_table_when_piped_has_no_progress_bar_and_one_row_per_file() {
-    let Some(fx) = fixtures() else { return };
+    let fx = fixtures();
     let out = medsign()
         .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--trust"])
         .arg(fx.join("trust"))
@@ -122,7 +123,7 @@ fn verify_table_when_piped_has_no_progress_bar_and_one_row_per_file() {
 
 #[test]
 fn verify_a_valid_sample_exits_zero_and_speaks_japanese_by_locale() {
-    let Some(fx) = fixtures() else { return };
+    let fx = fixtures();
     let out = medsign()
         .env_remove("MEDSIGN_LANG")
         .env("LANG", "ja_JP.UTF-8")
@@ -142,7 +143,8 @@ fn verify_a_valid_sample_exits_zero_and_speaks_japanese_by_locale() {
 
 #[test]
 fn verify_without_the_right_anchor_is_not_valid() {
-    let Some(fx) = fixtures() else { return };
+    let fx = fixtures();
+    // Only the TSA root, without the bundled MHLW root: no path for the signer.
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         fx.join("trust/tsa-test-root.der"),
@@ -150,16 +152,59 @@ fn verify_without_the_right_anchor_is_not_valid() {
     )
     .unwrap();
     medsign()
-        .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--trust"])
+        .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--offline"])
+        .args(["--no-bundled-trust", "--trust"])
         .arg(dir.path())
         .arg(fx.join("eprescription/prescription-004_01.xml"))
         .assert()
-        .code(1);
+        .code(1)
+        .stdout(predicates_contains("NO_CERTIFICATE_CHAIN_FOUND"));
+    // A folder holding only the MEDIS CA has no anchor at all: refused as trust.
+    let medis = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fx.join("trust/medis-sign-ca2.der"),
+        medis.path().join("medis.der"),
+    )
+    .unwrap();
+    medsign()
+        .args(["rx", "verify", "--at", "2024-01-01T00:00:00Z", "--offline"])
+        .args(["--no-bundled-trust", "--trust"])
+        .arg(medis.path())
+        .arg(fx.join("eprescription/prescription-004_01.xml"))
+        .assert()
+        .code(3)
+        .stderr(predicates_contains("no trust anchor"));
+}
+
+#[test]
+fn the_bundled_root_is_trusted_by_default_and_an_expired_time_stamp_proves_nothing() {
+    let fx = fixtures();
+    // The bundled MHLW root plus the samples' TSA root: VALID at 2024 from the
+    // document's own CRLs, INDETERMINATE at 2045 (no proof of existence left).
+    let run = |at: &str| {
+        medsign()
+            .args(["rx", "verify", "--offline", "--json", "--at", at, "--trust"])
+            .arg(fx.join("trust/tsa-test-root.der"))
+            .arg(fx.join("eprescription/prescription-004_01.xml"))
+            .output()
+            .unwrap()
+    };
+    let out = run("2024-01-01T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run("2045-01-01T00:00:00Z");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "INDETERMINATE");
+    assert_eq!(v["sub_indication"], "OUT_OF_BOUNDS_NO_POE");
 }
 
 #[test]
 fn usage_and_input_errors_have_their_exit_codes() {
-    medsign().args(["rx", "verify", "x.xml"]).assert().code(2);
+    medsign().args(["rx", "verify"]).assert().code(2);
+    medsign()
+        .args(["rx", "verify", "--revocation", "sometimes", "x.xml"])
+        .assert()
+        .code(2);
     let dir = tempfile::tempdir().unwrap();
     medsign()
         .args(["rx", "verify", "--trust"])
@@ -191,19 +236,19 @@ fn sign_with_sim(dir: &Path, pin: &str) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
-fn sign_with_the_virtual_card_then_verify_with_medsign_and_xmlsec1() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = sign_with_sim(dir.path(), "1234");
+/// Signs [`CSV`] with the virtual HPKI card into `dir/rx.xml` (trust anchors in
+/// `dir/trust`) and checks that medsign verifies it; returns the document.
+fn signed_and_verified_by_medsign(dir: &Path) -> PathBuf {
+    let out = sign_with_sim(dir, "1234");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc = dir.path().join("rx.xml");
+    let doc = dir.join("rx.xml");
     medsign()
         .args(["rx", "verify", "--show-csv", "--trust"])
-        .arg(dir.path().join("trust"))
+        .arg(dir.join("trust"))
         .arg(&doc)
         .assert()
         .code(0)
@@ -211,10 +256,39 @@ fn sign_with_the_virtual_card_then_verify_with_medsign_and_xmlsec1() {
         .stdout(predicates_contains(
             "| 11,ヤマダ ハナコ,山田 花子,2,19850401",
         ));
-    if !have("xmlsec1") {
-        eprintln!("xmlsec1 not installed: independent check skipped");
-        return;
-    }
+    doc
+}
+
+/// A copy of `doc` with one signed byte of the prescription changed.
+fn tampered_copy(dir: &Path, doc: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(doc).unwrap();
+    let tampered = dir.join("tampered.xml");
+    let b64_of_sj1 = "U0ox";
+    assert!(text.contains(b64_of_sj1));
+    std::fs::write(&tampered, text.replacen(b64_of_sj1, "U0oy", 1)).unwrap();
+    tampered
+}
+
+#[test]
+fn sign_with_the_virtual_card_then_verify_with_medsign() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = signed_and_verified_by_medsign(dir.path());
+    let tampered = tampered_copy(dir.path(), &doc);
+    medsign()
+        .args(["rx", "verify", "--trust"])
+        .arg(dir.path().join("trust"))
+        .arg(&tampered)
+        .assert()
+        .code(1)
+        .stdout(predicates_contains("digest does not match"));
+}
+
+#[test]
+#[ignore = "needs xmlsec1; run by scripts/conformance"]
+fn sign_with_the_virtual_card_then_verify_with_xmlsec1() {
+    require("xmlsec1", "xmlsec1");
+    let dir = tempfile::tempdir().unwrap();
+    let doc = signed_and_verified_by_medsign(dir.path());
     let trust = dir.path().join("trust");
     let xmlsec = |file: &Path| {
         StdCommand::new("xmlsec1")
@@ -242,20 +316,8 @@ fn sign_with_the_virtual_card_then_verify_with_medsign_and_xmlsec1() {
     let log = String::from_utf8_lossy(&ok.stderr);
     assert!(ok.status.success(), "{log}");
     assert!(log.contains("SignedInfo References (ok/all): 3/3"), "{log}");
-    // The same check rejects a tampered copy, and so does medsign.
-    let text = std::fs::read_to_string(&doc).unwrap();
-    let tampered = dir.path().join("tampered.xml");
-    let b64_of_sj1 = "U0ox";
-    assert!(text.contains(b64_of_sj1));
-    std::fs::write(&tampered, text.replacen(b64_of_sj1, "U0oy", 1)).unwrap();
-    assert!(!xmlsec(&tampered).status.success());
-    medsign()
-        .args(["rx", "verify", "--trust"])
-        .arg(&trust)
-        .arg(&tampered)
-        .assert()
-        .code(1)
-        .stdout(predicates_contains("digest does not match"));
+    // The same check rejects a tampered copy.
+    assert!(!xmlsec(&tampered_copy(dir.path(), &doc)).status.success());
 }
 
 #[test]
@@ -274,13 +336,14 @@ fn a_wrong_pin_exits_5_with_the_tries_left_and_a_malformed_one_is_not_sent() {
     assert!(err.contains("not sent"), "{err}");
 }
 
-#[test]
-fn cms_sign_then_verify_with_medsign_and_openssl() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = sign_with_sim(dir.path(), "1234");
+/// Signs `dir/rx.csv` with `medsign cms sign --detached` on the virtual HPKI card and
+/// checks that medsign verifies it, and refuses other content; returns the content and
+/// the signature.
+fn cms_signed_and_verified_by_medsign(dir: &Path) -> (PathBuf, PathBuf) {
+    let out = sign_with_sim(dir, "1234");
     assert!(out.status.success());
-    let content = dir.path().join("rx.csv");
-    let p7s = dir.path().join("rx.p7s");
+    let content = dir.join("rx.csv");
+    let p7s = dir.join("rx.p7s");
     medsign()
         .args([
             "cms",
@@ -299,7 +362,7 @@ fn cms_sign_then_verify_with_medsign_and_openssl() {
         .code(0);
     medsign()
         .args(["cms", "verify", "--trust"])
-        .arg(dir.path().join("trust"))
+        .arg(dir.join("trust"))
         .arg("--content")
         .arg(&content)
         .arg(&p7s)
@@ -307,21 +370,32 @@ fn cms_sign_then_verify_with_medsign_and_openssl() {
         .code(0)
         .stdout(predicates_contains("VALID"));
     // Other content: INVALID, exit 1.
-    let other = dir.path().join("other.csv");
+    let other = dir.join("other.csv");
     std::fs::write(&other, "SJ1,1.0\r\n").unwrap();
     medsign()
         .args(["cms", "verify", "--json", "--trust"])
-        .arg(dir.path().join("trust"))
+        .arg(dir.join("trust"))
         .arg("--content")
         .arg(&other)
         .arg(&p7s)
         .assert()
         .code(1)
         .stdout(predicates_contains("\"INVALID\""));
-    if !have("openssl") {
-        eprintln!("openssl not installed: independent check skipped");
-        return;
-    }
+    (content, p7s)
+}
+
+#[test]
+fn cms_sign_then_verify_with_medsign() {
+    let dir = tempfile::tempdir().unwrap();
+    cms_signed_and_verified_by_medsign(dir.path());
+}
+
+#[test]
+#[ignore = "needs the openssl command; run by scripts/conformance"]
+fn cms_sign_then_verify_with_openssl() {
+    require("openssl", "openssl");
+    let dir = tempfile::tempdir().unwrap();
+    let (content, p7s) = cms_signed_and_verified_by_medsign(dir.path());
     let trust = dir.path().join("trust");
     // OpenSSL 3.0's `cms -verify` has no -untrusted: the CA file carries root and CA.
     let ca_file = dir.path().join("cas.pem");
