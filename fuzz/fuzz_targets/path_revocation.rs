@@ -1,7 +1,8 @@
 //! Path validation of the real sample's chain (signer → MEDIS sign CA2 → MHLW root, at
 //! 2022-09-07T12:00Z, the root's ARL given) with a fuzzed CRL in place of the MEDIS
 //! CA's: never panics, and never VALID under the default policy unless that CRL
-//! verified with the CA's key.
+//! verified with the CA's key; a `VerificationCache` kept across all inputs never
+//! changes a report.
 //!
 //! Input: first byte even → the rest is the CRL; odd → the rest is a list of
 //! (offset: u16 big-endian, xor: u8) mutations of the real MEDIS CRL, so that most
@@ -12,7 +13,8 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use hpki_cert::{
-    Certificate, Crl, PathOptions, RevocationPolicy, TrustStore, Verdict, validate_path,
+    Certificate, Crl, PathOptions, RevocationPolicy, TrustStore, Verdict, VerificationCache,
+    validate_path,
 };
 
 const SAMPLE: &str = include_str!("../../fixtures/eprescription/prescription-004_01.xml");
@@ -26,6 +28,8 @@ struct Fixed {
     ca: Certificate,
     store: TrustStore,
     at: jiff::Timestamp,
+    /// Shared by every input: small, so that it is emptied and refilled often.
+    cache: VerificationCache,
 }
 
 /// The base64 content of every element whose local name is `local`.
@@ -77,6 +81,7 @@ fn fixed() -> &'static Fixed {
             ca: Certificate::from_der(MEDIS_SIGN_CA2).expect("the CA parses"),
             store,
             at: "2022-09-07T12:00:00Z".parse().expect("a time"),
+            cache: VerificationCache::with_limits(64, 1 << 20),
         }
     })
 }
@@ -103,6 +108,14 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             .with_crls(crls.clone())
             .with_revocation_policy(policy);
         let report = validate_path(&fixed.signer, &[], &fixed.store, &opts);
+        let cached = validate_path(
+            &fixed.signer,
+            &[],
+            &fixed.store,
+            &opts.clone().with_cache(fixed.cache.clone()),
+        );
+        assert_eq!(cached.checks, report.checks);
+        assert_eq!(cached.verdict, report.verdict);
         if policy == RevocationPolicy::Required && report.verdict == Verdict::Valid {
             assert!(
                 verified,

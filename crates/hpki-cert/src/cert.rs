@@ -82,7 +82,8 @@ pub(crate) fn timestamp(t: &x509_cert::time::Time) -> jiff::Timestamp {
 /// ```
 #[derive(Clone)]
 pub struct Certificate {
-    pub(crate) der: Vec<u8>,
+    /// Shared with a [`VerificationCache`](crate::VerificationCache)'s keys.
+    pub(crate) der: std::sync::Arc<[u8]>,
     pub(crate) inner: x509_cert::Certificate,
     pub(crate) tbs_der: Vec<u8>,
     pub(crate) subject_der: Vec<u8>,
@@ -111,8 +112,6 @@ pub struct Certificate {
     pub(crate) unknown_critical: Vec<String>,
     /// Extensions that did not decode, with the decoder's message.
     pub(crate) malformed_extensions: Vec<String>,
-    /// Issuer keys this certificate's signature already verified with.
-    verified_by: crate::memo::VerifiedKeys,
     /// The summary, made on first use.
     info: std::sync::OnceLock<CertInfo>,
     /// The signature algorithm and the certificatePolicies OIDs as dotted text, made on
@@ -140,7 +139,7 @@ impl Certificate {
         let tbs = inner.tbs_certificate();
         let enc = |r: der::Result<Vec<u8>>| r.map_err(Error::der("certificate"));
         let mut cert = Self {
-            der: der.to_vec(),
+            der: std::sync::Arc::from(der),
             tbs_der,
             subject_der: enc(tbs.subject().to_der())?,
             issuer_der: enc(tbs.issuer().to_der())?,
@@ -161,7 +160,6 @@ impl Certificate {
             hc_role: None,
             unknown_critical: Vec::new(),
             malformed_extensions: Vec::new(),
-            verified_by: crate::memo::VerifiedKeys::default(),
             info: std::sync::OnceLock::new(),
             signature_algorithm_text: std::sync::OnceLock::new(),
             policy_texts: std::sync::OnceLock::new(),
@@ -359,15 +357,9 @@ impl Certificate {
             .get_or_init(|| self.inner.signature_algorithm().oid.to_string())
     }
 
-    /// Verifies this certificate's signature with `issuer`'s public key (a success is
-    /// remembered, so a certificate kept by a [`TrustStore`](crate::TrustStore) is
-    /// verified with the same key once).
-    pub(crate) fn verify_signed_by(&self, issuer_spki_der: &[u8]) -> Result<(), Error> {
-        self.verified_by
-            .check(issuer_spki_der, || self.verify_signature(issuer_spki_der))
-    }
-
-    fn verify_signature(&self, issuer_spki_der: &[u8]) -> Result<(), Error> {
+    /// Verifies this certificate's signature with the issuer's public key
+    /// (SubjectPublicKeyInfo DER); every call verifies.
+    pub(crate) fn verify_signature(&self, issuer_spki_der: &[u8]) -> Result<(), Error> {
         // RFC 5280 §4.1.1.2: the outer algorithm must be the signed one.
         if self.inner.signature_algorithm() != self.inner.tbs_certificate().signature() {
             return Err(Error::UnsupportedAlgorithm(format!(

@@ -334,6 +334,10 @@ impl Crl {
         &self.der
     }
 
+    pub(crate) fn shared_der(&self) -> &Arc<[u8]> {
+        &self.der
+    }
+
     /// The issuer, RFC 4514.
     pub fn issuer(&self) -> &str {
         &self.issuer

@@ -20,6 +20,10 @@ pub enum Error {
     /// A PEM text holds no `CERTIFICATE` block, or one that is not base64.
     #[error("PEM: {0}")]
     Pem(String),
+    /// A base64 text (XML `base64Binary`) does not decode: a character outside the
+    /// standard alphabet (other than XML whitespace), or wrong padding.
+    #[error("bad base64: {0}")]
+    Base64(String),
     /// Reading a trust-store directory or file failed.
     #[error("{path}: {source}")]
     Io {

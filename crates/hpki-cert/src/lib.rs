@@ -2,13 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache;
 mod cert;
 mod classify;
 mod crl;
 mod error;
 mod hcrole;
 mod indication;
-mod memo;
 mod path;
 pub mod profile;
 mod revocation;
@@ -21,6 +21,7 @@ pub mod online;
 pub mod testpki;
 
 pub use crate::{
+    cache::VerificationCache,
     cert::{CertInfo, Certificate},
     classify::{CertKind, Classification, classify, classify_certificate},
     crl::{Crl, CrlRefusal, RevokedEntry},

@@ -5,7 +5,7 @@ use x509_cert::ext::pkix::{CrlReason, crl::dp::ReasonFlags};
 
 use crate::{
     CertInfo, Certificate, Crl, CrlRefusal, CrlSource, Qualification, RevocationPolicy,
-    SubIndication, TrustStore, Verdict, cert, profile,
+    SubIndication, TrustStore, Verdict, VerificationCache, cache, cert, profile,
 };
 
 /// What the end-entity key is being used for; decides the keyUsage the leaf needs.
@@ -49,6 +49,10 @@ pub struct PathOptions {
     pub accepted_policies: Vec<String>,
     /// Longest path (certificates, leaf and anchor included) that is built.
     pub max_path_len: usize,
+    /// Where parsed certificates and CRLs and verified signatures are remembered
+    /// across validations (none by default: nothing is remembered). Only work is
+    /// saved: every check and verdict is evaluated afresh.
+    pub cache: Option<VerificationCache>,
 }
 
 impl PathOptions {
@@ -68,6 +72,7 @@ impl PathOptions {
                 profile::JPKI_POLICY_ARC.to_owned(),
             ],
             max_path_len: 8,
+            cache: None,
         }
     }
 
@@ -114,6 +119,13 @@ impl PathOptions {
     /// Sets the source asked for CRLs that [`crls`](Self::crls) lacks.
     pub fn with_crl_source(mut self, source: std::sync::Arc<dyn CrlSource>) -> Self {
         self.crl_source = Some(source);
+        self
+    }
+
+    /// Sets the cache that parses and signature verifications are remembered in (a
+    /// clone shares it: keep one for a batch of documents).
+    pub fn with_cache(mut self, cache: VerificationCache) -> Self {
+        self.cache = Some(cache);
         self
     }
 
@@ -214,7 +226,8 @@ pub fn validate_path(
     store: &TrustStore,
     opts: &PathOptions,
 ) -> PathReport {
-    let leaf = match store.certificate(leaf_der) {
+    let memo = opts.cache.as_ref();
+    let leaf = match cache::certificate(memo, leaf_der) {
         Ok(c) => c,
         Err(e) => {
             return PathReport {
@@ -242,7 +255,7 @@ pub fn validate_path(
     let extras: Vec<std::sync::Arc<Certificate>> = extra_certs
         .iter()
         .enumerate()
-        .filter_map(|(i, der)| match store.certificate(der) {
+        .filter_map(|(i, der)| match cache::certificate(memo, der) {
             Ok(c) => Some(c),
             Err(e) => {
                 unparsable.push(format!("supplied certificate #{i} does not parse: {e}"));
@@ -289,12 +302,13 @@ fn validate_parsed(
 ) -> PathReport {
     let mut warnings = Vec::new();
     let mut waivers = Vec::new();
-    let built = build(leaf, extras, store, opts.max_path_len);
+    let memo = opts.cache.as_ref();
+    let built = build(leaf, extras, store, opts.max_path_len, memo);
     let chain = &built.chain;
     let mut out = Checks::default();
     let mut crls: Vec<std::sync::Arc<Crl>> = Vec::with_capacity(opts.crls.len());
     for (i, der) in opts.crls.iter().enumerate() {
-        match store.crl(der) {
+        match cache::crl(memo, der) {
             Ok(c) => crls.push(c),
             // A supplied CRL that does not decode fails closed, whatever the policy.
             Err(e) => out.push_sub(
@@ -495,7 +509,7 @@ fn validate_parsed(
 
         // revocation
         if let (false, Some(iss)) = (is_anchor, issuer) {
-            let (verdict, sub, detail) = revocation_check(c, iss, i == 0, &crls, store, opts);
+            let (verdict, sub, detail) = revocation_check(c, iss, i == 0, &crls, opts);
             if verdict == Verdict::Valid
                 && opts.revocation == RevocationPolicy::Waived
                 && let Some(why) = detail.strip_prefix(WAIVED)
@@ -516,7 +530,7 @@ fn validate_parsed(
             top,
             "path ends at a configured trust anchor".to_owned(),
         );
-    } else if top.is_self_issued() && top.verify_signed_by(&top.spki_der).is_ok() {
+    } else if top.is_self_issued() && cache::verify_certificate(memo, top, &top.spki_der).is_ok() {
         out.push(
             "anchor",
             Verdict::Indeterminate,
@@ -566,7 +580,7 @@ fn validate_parsed(
         anchor,
         waivers,
         checks,
-        chain: chain.iter().map(|c| c.der.clone()).collect(),
+        chain: chain.iter().map(|c| c.der.to_vec()).collect(),
         qualification: leaf.hc_role().and_then(crate::HcRole::qualification),
         leaf: Some(CertInfo::from_certificate(leaf)),
         warnings,
@@ -715,7 +729,6 @@ fn revocation_check(
     issuer: &Certificate,
     is_leaf: bool,
     crls: &[std::sync::Arc<Crl>],
-    store: &TrustStore,
     opts: &PathOptions,
 ) -> (Verdict, Option<SubIndication>, String) {
     let mut problems = match status_from(c, issuer, is_leaf, crls, opts) {
@@ -726,7 +739,7 @@ fn revocation_check(
         let answer = source.crls_for(c);
         let mut fetched = Vec::with_capacity(answer.crls.len());
         for der in &answer.crls {
-            match store.crl(der) {
+            match cache::crl(opts.cache.as_ref(), der) {
                 Ok(crl) => fetched.push(crl),
                 Err(e) => problems.push(format!("a fetched CRL does not parse: {e}")),
             }
@@ -798,7 +811,7 @@ fn status_from(
             .scope_for(c)
             .and_then(|reasons| crl.check_issuer(issuer).map(|()| reasons))
             .and_then(|reasons| {
-                crl.verify_signed_by(issuer)
+                cache::verify_crl(opts.cache.as_ref(), crl, issuer.spki_der())
                     .map(|()| reasons)
                     .map_err(|e| CrlRefusal::Signature(e.to_string()))
             });
@@ -938,6 +951,7 @@ fn build<'a>(
     extras: &[&'a Certificate],
     store: &'a TrustStore,
     max: usize,
+    memo: Option<&VerificationCache>,
 ) -> Built<'a> {
     let mut chain = vec![leaf];
     let mut signatures = Vec::new();
@@ -964,7 +978,7 @@ fn build<'a>(
             .map(|a| (*a, true))
             .chain(intermediates.iter().map(|a| (*a, false)))
         {
-            let result = current.verify_signed_by(&cand.spki_der);
+            let result = cache::verify_certificate(memo, current, &cand.spki_der);
             if result.is_ok() {
                 pick = Some((cand, is_anchor, result));
                 break;

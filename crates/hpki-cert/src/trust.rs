@@ -24,13 +24,11 @@ const MEDIS_AUTH_CA2: &[u8] = include_bytes!("../anchors/medis-auth-ca2.der");
 /// assert_eq!(store.intermediates().count(), 2);
 /// ```
 ///
-/// A store also remembers the certificates and CRLs it has parsed and the signatures
-/// it has verified (see [`certificate`](Self::certificate)): keep one store for a batch
-/// of documents and the CA certificates, CRLs and signer certificates they share are
-/// parsed and verified once. Clones share that memory.
+/// A store is configuration only: it remembers nothing about the documents validated
+/// with it. Work saved across a batch lives in a
+/// [`VerificationCache`](crate::VerificationCache) that the caller creates and passes.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
-    memo: std::sync::Arc<crate::memo::ParseMemo>,
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
 }
@@ -174,17 +172,19 @@ impl TrustStore {
         Ok(store)
     }
 
-    /// The certificate of `der`, parsed once per store: later calls with the same
-    /// bytes return the same parsed certificate, which also remembers the issuer keys
-    /// its signature verified with. Path validation through this store uses it for
-    /// every certificate it is given.
+    /// The certificate of `der`, parsed afresh on every call: a store remembers
+    /// nothing. A batch verifier uses
+    /// [`VerificationCache::certificate`](crate::VerificationCache::certificate)
+    /// instead.
     pub fn certificate(&self, der: &[u8]) -> Result<std::sync::Arc<Certificate>, Error> {
-        self.memo.certificate(der)
+        Certificate::from_der(der).map(std::sync::Arc::new)
     }
 
-    /// The CRL of `der`, parsed once per store (CRLs over 4 MiB are parsed every time).
+    /// The CRL of `der`, parsed afresh on every call (see
+    /// [`certificate`](Self::certificate) and
+    /// [`VerificationCache::crl`](crate::VerificationCache::crl)).
     pub fn crl(&self, der: &[u8]) -> Result<std::sync::Arc<crate::Crl>, Error> {
-        self.memo.crl(der)
+        crate::Crl::from_der(der).map(std::sync::Arc::new)
     }
 
     /// The anchors.
@@ -384,7 +384,7 @@ mod tests {
         let mut store = TrustStore::new();
         store.add_anchors_from(&file)?;
         store.add_anchor_bytes(MHLW_ROOT_V2)?;
-        let ders: Vec<&[u8]> = store.anchors().map(|a| a.der.as_slice()).collect();
+        let ders: Vec<&[u8]> = store.anchors().map(Certificate::der).collect();
         assert_eq!(ders, [MEDIS_SIGN_CA2, MHLW_ROOT_V2]);
         Ok(())
     }
