@@ -155,3 +155,8 @@ grep -q "matches several readers" "$work/ambiguous.out" || fail "ambiguous --rea
   || fail "without --reader the reader with the card is not picked"
 stop_sim
 echo "ok: medsign card over PC/SC"
+
+# The CLI tests `cargo test` ignores because they need openssl or xmlsec1.
+(cd "$ROOT" && cargo test --quiet -p medsign-cli --test card --test rx -- --ignored) \
+  || fail "medsign-cli's openssl and xmlsec1 tests"
+echo "ok: medsign-cli's openssl and xmlsec1 tests"

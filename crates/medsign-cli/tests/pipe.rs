@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+/// The repository's own fixtures (fixtures/README.md).
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 /// Runs medsign with `stdin` on its standard input and its standard output a pipe
 /// whose read end is already closed, so that every write fails with EPIPE. Returns the
@@ -66,11 +67,11 @@ fn card_sign_to_a_closed_pipe_exits_zero_without_a_panic() {
 
 #[test]
 fn verify_into_a_closed_pipe_keeps_the_verdict_exit_code() {
-    let fx = PathBuf::from(SHARED);
-    if !fx.join("eprescription").is_dir() {
-        eprintln!("skipped: {SHARED} not found");
-        return;
-    }
+    let fx = PathBuf::from(FIXTURES);
+    assert!(
+        fx.join("eprescription").is_dir(),
+        "{FIXTURES}/eprescription"
+    );
     let trust = fx.join("trust");
     let docs = fx.join("eprescription");
     let args = [

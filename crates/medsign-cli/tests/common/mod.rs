@@ -48,15 +48,20 @@ pub const SIM_ON_FREE_PORTS: [&str; 5] = [
     "127.0.0.1:0",
 ];
 
-/// Whether `tool` is installed (it can be started), for the checks by independent tools
-/// (openssl, xmlsec1, script) that are skipped with a note where it is missing.
-pub fn have(tool: &str) -> bool {
-    std::process::Command::new(tool)
+/// Fails the test unless `tool` can be started, naming the Debian/Ubuntu `package` that
+/// installs it. For the checks by independent tools (openssl, xmlsec1): those tests are
+/// `#[ignore]`d and `scripts/conformance` runs them; `script` (util-linux) is part of
+/// every Linux base system.
+pub fn require(tool: &str, package: &str) {
+    let started = std::process::Command::new(tool)
         .arg("--version")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok()
+        .status();
+    assert!(
+        started.is_ok(),
+        "this test needs `{tool}`: sudo apt-get install -y {package}"
+    );
 }
 
 /// Asserts that the process exited 0, showing its standard error otherwise.
@@ -94,15 +99,12 @@ pub struct Pty {
 }
 
 impl Pty {
-    /// Starts `medsign ARGS` (English messages) on a pseudo-terminal; `None` when
-    /// util-linux `script` is missing (the caller skips its test).
-    pub fn spawn(args: &[&str]) -> Option<Self> {
+    /// Starts `medsign ARGS` (English messages) on a pseudo-terminal; fails the test when
+    /// util-linux `script` is missing.
+    pub fn spawn(args: &[&str]) -> Self {
         use std::io::Read as _;
         use std::process::{Command, Stdio};
-        if !have("script") {
-            eprintln!("note: util-linux `script` not found; terminal test skipped");
-            return None;
-        }
+        require("script", "bsdutils");
         let bin = env!("CARGO_BIN_EXE_medsign");
         let mut line = format!("'{bin}'");
         for a in args {
@@ -128,7 +130,7 @@ impl Pty {
             }
         });
         let stdin = child.stdin.take();
-        Some(Self {
+        Self {
             child,
             stdin,
             rx,
@@ -136,7 +138,7 @@ impl Pty {
             seen: Vec::new(),
             mark: 0,
             deadline: std::time::Instant::now() + std::time::Duration::from_secs(60),
-        })
+        }
     }
 
     /// Everything the terminal showed so far.
