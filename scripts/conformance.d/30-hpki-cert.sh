@@ -78,3 +78,8 @@ openssl x509 -inform der -in "$TMP/sample-signer.der" -out "$TMP/sample-signer.p
 out=$(openssl verify -attime 1704067200 -CAfile "$TMP/root.pem" -untrusted "$TMP/medis-sign.pem" "$TMP/sample-signer.pem" 2>&1) \
   || fail "openssl rejected the real sample signer with the bundled anchors: $out"
 echo "30-hpki-cert: openssl verifies the real sample signer to the bundled MHLW root"
+
+# The tests `cargo test` ignores because they need the openssl command.
+(cd "$ROOT" && cargo test --quiet -p hpki-cert --test testpki -- --ignored) \
+  || fail "hpki-cert's openssl tests"
+echo "30-hpki-cert: hpki-cert's openssl tests pass"
