@@ -140,6 +140,11 @@ fn submit_local_runs_the_whole_procedure_and_the_authority_approves() {
         "{text}"
     );
     assert!(err.contains("logged in to Mynaportal"), "{err}");
+    // The local portal checked the card's revocation status at a local CRL endpoint.
+    assert!(
+        err.contains("CRLs of the test PKI at http://127.0.0.1:"),
+        "{err}"
+    );
     // Neither a PIN nor the card's basic four items are printed.
     for secret in ["ABC123", "山田", "見本町１丁目"] {
         assert!(

@@ -221,6 +221,11 @@ fn algorithm(node: roxmltree::Node<'_, '_>, expected: &str) -> Result<(), Packag
 /// Verifies a package against the parts the verifier holds: structure, every digest,
 /// the signature, the certificate path to `trust` at `at`; returns the basic four items
 /// of the signature certificate for the caller to compare with the applicant.
+///
+/// The path's revocation status is required and this function brings no CRLs, so a
+/// signature certificate below a CA is refused as [`PackageError::Certificate`]
+/// (status unknown): give the CRLs or a `hpki_cert::CrlSource` through
+/// [`verify_package_with`].
 pub fn verify_package(
     xml: &str,
     parts: &[PackagePart],

@@ -12,8 +12,10 @@
 use std::process::Command;
 
 use card_sim::{InProcess, MyNumberCard};
+use hpki_cert::testpki::{Revocation, TestPki};
 use mynaportal_client::{
     ApduCard, PackageError, PackagePart, PortalCard, SignaturePin, sign_package, verify_package,
+    verify_package_with,
 };
 
 fn parts() -> Vec<PackagePart> {
@@ -86,28 +88,49 @@ fn xmlsec1_verifies_the_package_and_refuses_a_changed_part() {
     assert!(!changed.status.success(), "xmlsec1 accepted a changed part");
 }
 
+/// Path options at `now` with the CRLs every test CA publishes then, listing `revoked`
+/// on the JPKI signature CA's CRL.
+fn options_with_crls(now: jiff::Timestamp, revoked: &[Revocation]) -> hpki_cert::PathOptions {
+    let pki = TestPki::shared().unwrap();
+    let listed: Vec<_> = revoked
+        .iter()
+        .map(|r| (pki.jpki_sign_ca(), r.clone()))
+        .collect();
+    let crls: Vec<Vec<u8>> = pki
+        .crls_at(now, &listed)
+        .unwrap()
+        .into_iter()
+        .map(|(_, der)| der)
+        .collect();
+    hpki_cert::PathOptions::at(now).with_crls(crls)
+}
+
 #[test]
 fn our_verifier_accepts_the_package_and_names_each_failure() {
     let (xml, parts, card) = signed();
     let mut trust = hpki_cert::TrustStore::new();
     trust.add_anchor_der(card.pki().root_der()).unwrap();
     let now = jiff::Timestamp::now();
-    let verified = verify_package(&xml, &parts, &trust, now).unwrap();
+    let options = options_with_crls(now, &[]);
+    let verify = |xml: &str, parts: &[PackagePart], trust: &hpki_cert::TrustStore| {
+        verify_package_with(xml, parts, trust, &options)
+    };
+    let verified = verify(&xml, &parts, &trust).unwrap();
     assert_eq!(verified.basic_four.sex, "2");
 
     let mut other = parts.clone();
     other[1].content.push(0);
     assert_eq!(
-        verify_package(&xml, &other, &trust, now).unwrap_err(),
+        verify(&xml, &other, &trust).unwrap_err(),
         PackageError::DigestMismatch("photo".into())
     );
 
     assert!(matches!(
-        verify_package(&xml, &parts[..1], &trust, now),
+        verify(&xml, &parts[..1], &trust),
         Err(PackageError::PartsMismatch(_))
     ));
     assert!(matches!(
-        verify_package(&xml, &parts, &hpki_cert::TrustStore::new(), now),
+        verify(&xml, &parts, &hpki_cert::TrustStore::new()),
         Err(PackageError::Certificate(_))
     ));
     let signed_info = xml.replace(
@@ -115,15 +138,48 @@ fn our_verifier_accepts_the_package_and_names_each_failure() {
         "Id=\"signed-info\" ><ds:CanonicalizationMethod",
     );
     // Whitespace inside a tag is canonicalized away: still valid.
-    assert!(verify_package(&signed_info, &parts, &trust, now).is_ok());
+    assert!(verify(&signed_info, &parts, &trust).is_ok());
     let dtd = format!(
         "<!DOCTYPE x [<!ENTITY a \"b\">]>{}",
         xml.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
     );
     assert!(matches!(
-        verify_package(&dtd, &parts, &trust, now),
+        verify(&dtd, &parts, &trust),
         Err(PackageError::Malformed(_))
     ));
+}
+
+#[test]
+fn the_signature_certificate_needs_its_revocation_status_and_a_revoked_one_is_refused() {
+    let (xml, parts, card) = signed();
+    let mut trust = hpki_cert::TrustStore::new();
+    trust.add_anchor_der(card.pki().root_der()).unwrap();
+    let now = jiff::Timestamp::now();
+
+    // No CRL at all: the status is unknown, and that is not good enough.
+    let unknown = verify_package(&xml, &parts, &trust, now).unwrap_err();
+    assert!(
+        matches!(&unknown, PackageError::Certificate(d) if d.starts_with("revocation (INDETERMINATE)")),
+        "{unknown:?}"
+    );
+
+    // The JPKI signature CA's CRL lists the card's signature certificate.
+    let serial = hpki_cert::Certificate::from_der(card.pki().sign_cert_der())
+        .unwrap()
+        .serial_hex();
+    let revoked = Revocation {
+        serial: u64::from_str_radix(&serial, 16).unwrap(),
+        date: now
+            .checked_sub(jiff::SignedDuration::from_hours(2))
+            .unwrap(),
+        reason: None,
+    };
+    let refused =
+        verify_package_with(&xml, &parts, &trust, &options_with_crls(now, &[revoked])).unwrap_err();
+    assert!(
+        matches!(&refused, PackageError::Certificate(d) if d.starts_with("revocation (INVALID)")),
+        "{refused:?}"
+    );
 }
 
 #[test]

@@ -108,8 +108,12 @@ fn the_second_certificate_carries_the_qualification_and_chains_to_the_root() {
     trust
         .add_anchor_der(&w.platform.trust_anchor_der())
         .unwrap();
+    // Revocation status from the test PKI's CRL endpoint, on the platform's clock.
+    let crls =
+        sign_platform_sim::CrlServer::start_with_clock("127.0.0.1:0", w.platform.clock().clone())
+            .unwrap();
     let options = hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now())
-        .with_revocation_policy(hpki_cert::RevocationPolicy::Waived);
+        .with_crl_source(std::sync::Arc::new(crls.crl_source().unwrap()));
     let report = hpki_cert::validate_path(
         &w.issued.certificate_der,
         &w.platform.ca_chain_der(),
@@ -117,11 +121,28 @@ fn the_second_certificate_carries_the_qualification_and_chains_to_the_root() {
         &options,
     );
     assert_eq!(report.verdict, hpki_cert::Verdict::Valid, "{report:?}");
+    assert!(report.waivers.is_empty(), "{report:?}");
     let stranger = hpki_cert::validate_path(&w.issued.certificate_der, &[], &trust, &options);
     assert_ne!(
         stranger.verdict,
         hpki_cert::Verdict::Valid,
         "no CA, no path"
+    );
+    // Revoked at the platform's CA: a fresh source sees it.
+    crls.revoke(&w.issued.certificate_der, jiff::Timestamp::now(), None)
+        .unwrap();
+    let options = hpki_cert::PathOptions::hpki_signature(jiff::Timestamp::now())
+        .with_crl_source(std::sync::Arc::new(crls.crl_source().unwrap()));
+    let revoked = hpki_cert::validate_path(
+        &w.issued.certificate_der,
+        &w.platform.ca_chain_der(),
+        &trust,
+        &options,
+    );
+    assert_eq!(revoked.verdict, hpki_cert::Verdict::Invalid, "{revoked:?}");
+    assert_eq!(
+        revoked.sub_indication,
+        Some(hpki_cert::SubIndication::Revoked)
     );
 }
 

@@ -8,7 +8,9 @@
 //! items (input-support PIN), the form, the e-mail, the review, the consents, the
 //! signature (signature password) and the submission. `--local` runs all of it against
 //! an in-process local portal (`portal-sim`) with the virtual My Number Card and approves
-//! with the operator API, so the whole procedure can be seen working with nothing else.
+//! with the operator API, so the whole procedure can be seen working with nothing else;
+//! a local CRL endpoint (`sign_platform_sim::CrlServer`) gives the portal the card's
+//! revocation status, which it requires.
 
 use std::io::BufRead as _;
 use std::path::PathBuf;
@@ -154,7 +156,8 @@ struct PortalArgs {
     #[arg(long, env = "MEDSIGN_PORTAL", value_name = "URL")]
     portal: Option<String>,
     /// Run against a local portal started in this process, with the virtual My Number
-    /// Card; the application is approved at once through the operator API.
+    /// Card and the test PKI's CRLs served on loopback (the card's revocation status is
+    /// checked there); the application is approved at once through the operator API.
     #[arg(long, conflicts_with = "portal")]
     local: bool,
     #[command(flatten)]
@@ -369,12 +372,17 @@ struct Target {
 struct LocalPortal {
     server: Option<portal_sim::ServerHandle>,
     platform: Arc<portal_sim::LocalPlatform>,
+    /// The test PKI's CRL endpoint the local portal checks the card's status at.
+    crls: Option<sign_platform_sim::CrlServer>,
 }
 
 impl Drop for LocalPortal {
     fn drop(&mut self) {
         if let Some(s) = self.server.take() {
             s.stop();
+        }
+        if let Some(c) = self.crls.take() {
+            c.stop();
         }
         self.platform.stop();
     }
@@ -406,11 +414,18 @@ fn target(args: &mut PortalArgs) -> Result<Target, CliError> {
         let portal = portal_sim::Portal::open(None, trust, config)
             .map_err(|e| fail(&e))?
             .with_platform(platform.clone());
+        // The card's revocation status is required: the test PKI's CRLs are served on
+        // loopback, on the portal's clock, and the portal fetches them there.
+        let crls =
+            sign_platform_sim::CrlServer::start_with_clock("127.0.0.1:0", portal.clock().clone())
+                .map_err(|e| fail(&e))?;
+        let portal = portal.with_crl_source(Arc::new(crls.crl_source().map_err(|e| fail(&e))?));
         let server = portal.serve("127.0.0.1:0").map_err(|e| fail(&e))?;
         let url = server.base_url();
+        let crl_url = crls.base_url();
         say(tf!(
-            "local Mynaportal at {url} (in this process, virtual My Number Card)",
-            "ローカルのマイナポータル: {url}（このプロセス内、仮想マイナンバーカード）"
+            "local Mynaportal at {url} (in this process, virtual My Number Card; CRLs of the test PKI at {crl_url})",
+            "ローカルのマイナポータル: {url}（このプロセス内、仮想マイナンバーカード。テストPKIのCRL: {crl_url}）"
         ));
         return Ok(Target {
             url,
@@ -418,6 +433,7 @@ fn target(args: &mut PortalArgs) -> Result<Target, CliError> {
             _local: Some(LocalPortal {
                 server: Some(server),
                 platform,
+                crls: Some(crls),
             }),
         });
     }

@@ -37,6 +37,11 @@ struct Args {
     /// A J-LIS root certificate (DER) to trust; repeatable. Default: card-sim's test root.
     #[arg(long)]
     trust_anchor: Vec<PathBuf>,
+    /// Address of the CRL endpoint serving the test PKI's CRLs (the distribution points
+    /// under http://crl.medsign.invalid/), where the portal checks the My Number Cards'
+    /// revocation status; port 0, the default, picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    crl: String,
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
@@ -60,7 +65,17 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "portal-sim: second-certificate platform on {}",
         platform.base_url()
     );
-    let portal = portal.with_platform(platform);
+    // The cards' revocation status is required: the test PKI's CRLs, served on the
+    // portal's clock (CRLs stay current when the operator moves it).
+    let crls = sign_platform_sim::CrlServer::start_with_clock(&args.crl, portal.clock().clone())?;
+    say!(
+        "portal-sim: CRLs of the test PKI on {} (stands in for {})",
+        crls.base_url(),
+        hpki_cert::testpki::TEST_CRL_BASE_URL
+    );
+    let portal = portal
+        .with_platform(platform)
+        .with_crl_source(std::sync::Arc::new(crls.crl_source()?));
     let server = portal.serve(&args.listen)?;
     say!("portal-sim: listening on {}", server.base_url());
     // Serve until killed.
