@@ -63,8 +63,11 @@ fn run() -> Result<()> {
     let virtual_card = MyNumberCard::new()?;
     let root = virtual_card.pki().root_der().to_vec();
 
-    // The portal: a running one, or one started here on a free loopback port.
+    // The portal: a running one, or one started here on a free loopback port with the
+    // test PKI's CRL endpoint beside it (the portal requires the card's revocation
+    // status and fetches the CRLs there).
     let mut _local = None;
+    let mut crl_url = None;
     let base_url = match &args.portal {
         Some(url) => url.clone(),
         None => {
@@ -75,16 +78,22 @@ fn run() -> Result<()> {
                 trust,
                 portal_sim::PortalConfig::new(args.operator_token.clone())?,
             )?;
-            let portal = portal_sim::with_local_platform(portal)?;
+            let crls = sign_platform_sim::CrlServer::start_with_clock(
+                "127.0.0.1:0",
+                portal.clock().clone(),
+            )?;
+            let portal = portal_sim::with_local_platform(portal)?
+                .with_crl_source(std::sync::Arc::new(crls.crl_source()?));
             let server = portal.serve("127.0.0.1:0")?;
             let url = server.base_url();
-            _local = Some(server);
+            crl_url = Some(crls.base_url());
+            _local = Some((server, crls));
             url
         }
     };
     line(
         "portal",
-        json!({ "url": base_url, "in_process": args.portal.is_none() }),
+        json!({ "url": base_url, "in_process": args.portal.is_none(), "crls": crl_url }),
     );
 
     let mut card: Box<dyn PortalCard> = if args.pcsc {

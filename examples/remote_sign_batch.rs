@@ -9,19 +9,26 @@
 //! `jpki-card`, user-authentication PIN `1234`) is bound at issuing, logs in once with
 //! that card, signs `--count` prescriptions with one `credentials/authorize` and one
 //! `signatures/signHash` round trip (`xades_sign::sign_prepared`), and writes
-//! `DIR/NNNN.xml` and the test trust anchors to `DIR/trust/`. Then:
+//! `DIR/NNNN.xml`. Every document is then verified with its revocation status checked
+//! at the test PKI's CRL endpoint (`sign_platform_sim::CrlServer`, started beside the
+//! platform); the test trust anchor, the CA and the CRLs fetched are written to
+//! `DIR/trust/`, so the batch verifies again offline, revocation still checked:
 //!
 //! ```text
-//! cargo run --release --example verify_prescription -- --trust DIR/trust DIR/*.xml
+//! cargo run -p medsign-cli -- rx verify --no-bundled-trust --trust DIR/trust --offline DIR/*.xml
 //! ```
 
-use std::{path::PathBuf, process::ExitCode, time::Instant};
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Instant};
 
 use cert_signer::CertSigner;
+use hpki_cert::CrlSource as _;
 use jpki_card::{AuthPin, Certificate, JpkiCard, LastTry};
 use remote_sign::{Authenticator, RemoteClient, RemoteSigner};
-use sign_platform_sim::{IssueRequest, Platform};
-use xades_sign::{Prescription, SignOptions, prepare_prescription, sign_prepared};
+use sign_platform_sim::{CrlServer, IssueRequest, Platform};
+use xades_sign::{
+    Indication, Prescription, SignOptions, TrustStore, Verifier, prepare_prescription,
+    sign_prepared,
+};
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("{msg}\nusage: remote_sign_batch --count N --out DIR");
@@ -106,19 +113,60 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     for (i, doc) in documents.iter().enumerate() {
         std::fs::write(out.join(format!("{:04}.xml", i + 1)), doc)?;
     }
+
+    // Verification with revocation checked: the CRLs of the test CAs, served on
+    // loopback on the platform's clock, reached through the certificates' distribution
+    // points (http://crl.medsign.invalid/… mapped to the local endpoint).
+    let crl_server = CrlServer::start_with_clock("127.0.0.1:0", platform.clock().clone())?;
+    let crls = Arc::new(crl_server.crl_source()?);
+    let mut anchors = TrustStore::new();
+    anchors.add_anchor_der(&platform.trust_anchor_der())?;
+    for ca in signer.chain_der() {
+        anchors.add_intermediate_der(&ca)?;
+    }
+    let verifier = Verifier::new(anchors).with_crl_source(crls.clone());
+    let mut valid = 0;
+    for (i, doc) in documents.iter().enumerate() {
+        let report = verifier.verify(doc);
+        if report.status != Indication::Valid {
+            eprintln!("{}", report.to_json(&format!("{:04}.xml", i + 1)));
+            return Err(format!("document {} is {}", i + 1, report.status).into());
+        }
+        valid += 1;
+    }
+
+    // The trust folder: the anchor, the CA, and the CRLs that gave the status.
     let trust = out.join("trust");
     std::fs::create_dir_all(&trust)?;
     std::fs::write(
         trust.join("test-hpki-root.der"),
         platform.trust_anchor_der(),
     )?;
+    let mut crl_files = 0;
+    let mut path = vec![signer.certificate_der().to_vec()];
+    path.extend(signer.chain_der().iter().cloned());
     for (i, ca) in signer.chain_der().iter().enumerate() {
         std::fs::write(trust.join(format!("test-hpki-ca-{i}.der")), ca)?;
+    }
+    for cert in &path {
+        let cert = hpki_cert::Certificate::from_der(cert)?;
+        let answer = crls.crls_for(&cert);
+        if let Some(e) = answer.errors.first() {
+            return Err(format!("no CRL for {}: {e}", cert.subject()).into());
+        }
+        for crl in answer.crls {
+            crl_files += 1;
+            std::fs::write(trust.join(format!("test-{crl_files}.crl")), &crl)?;
+        }
     }
     println!(
         "{}",
         serde_json::json!({
             "documents": documents.len(),
+            "verified_valid": valid,
+            "revocation": "checked",
+            "crl_endpoint": crl_server.base_url(),
+            "crl_files": crl_files,
             "logins": signer.client().logins(),
             "login_round_trips": login_trips,
             "signing_round_trips": sign_trips,
@@ -127,6 +175,7 @@ fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
             "out": out.display().to_string(),
         })
     );
+    crl_server.stop();
     server.stop();
     Ok(ExitCode::SUCCESS)
 }

@@ -10,8 +10,10 @@
 //! virtual card's documented test PIN 1234). `--pcsc` signs with the HPKI card in a
 //! PC/SC reader (build with `--features pcsc`); its PIN is read from standard input,
 //! one line, never from the command line, and the tries left are shown first.
-//! `--trust-out DIR` writes the virtual card's test root and signing CA (PEM and DER)
-//! so that `verify_prescription --trust DIR` accepts the output. Also: `--at RFC3339`
+//! `--trust-out DIR` writes the virtual card's test root and signing CA (PEM and DER),
+//! and the CRLs the test CAs publish now (`*.crl`, current for a day), so that
+//! `verify_prescription --trust DIR` accepts the output with the signer's revocation
+//! status checked. Also: `--at RFC3339`
 //! (signing time), `--ids TAG` and `--prescription-id UUID` for reproducible output.
 
 use std::{path::PathBuf, process::ExitCode};
@@ -89,6 +91,13 @@ fn run() -> Result<ExitCode> {
             let signed = sign_prescription(&prescription, &mut signer, &opts)?;
             if let Some(dir) = trust_out {
                 HpkiTestCertificates::generate(holder)?.write_anchors(&dir)?;
+                // Revocation status is required: the CRLs of every test CA, as published
+                // now (`/hpki/sign.crl` is written as `hpki-sign.crl`).
+                let now = jiff::Timestamp::now();
+                for (path, crl) in hpki_cert::testpki::TestPki::shared()?.crls_at(now, &[])? {
+                    let name = path.trim_start_matches('/').replace('/', "-");
+                    std::fs::write(dir.join(name), crl)?;
+                }
             }
             signed
         }

@@ -12,7 +12,7 @@
 //! use card_sim::{HpkiHolder, HpkiTestCertificates, InProcess, VirtualHpkiCard};
 //! use hpki_cert::testpki::valid_time;
 //! use medsign::hpki::{App, HpkiCard, HpkiSigner, Pin};
-//! use medsign::xades::{Prescription, SignOptions, SignatureIds, Status, TrustStore, Verifier};
+//! use medsign::xades::{Indication, Prescription, SignOptions, SignatureIds, TrustStore, Verifier};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let reader = InProcess::new(VirtualHpkiCard::test_card(HpkiHolder::Physician)?);
@@ -29,12 +29,27 @@
 //! let mut trust = TrustStore::new();
 //! trust.add_anchor_der(&test_pki.root)?;
 //! trust.add_intermediate_der(&test_pki.signing_ca)?;
+//! // Revocation status is required for the signer and its CA: the CRLs the test CAs
+//! // publish at that time here; in production a `CrlSource` fetching the CAs' CRLs
+//! // (`hpki_cert::online::HttpCrlSource`) or the CRLs you keep.
+//! let crls: Vec<Vec<u8>> = hpki_cert::testpki::TestPki::shared()?
+//!     .crls_at(valid_time(), &[])?
+//!     .into_iter()
+//!     .map(|(_, der)| der)
+//!     .collect();
+//! let verifier = Verifier::new(trust.clone()).at(valid_time());
+//! let report = verifier.with_crls(crls).verify(&signed);
+//! assert_eq!(report.status, Indication::Valid);
+//! let signer = &report.signatures[0].signer;
+//! assert_eq!(signer.qualification.as_ref().map(|q| q.name()), Some("MedicalDoctor"));
+//!
+//! // Without revocation status the signature is not valid: it is INDETERMINATE.
 //! let report = Verifier::new(trust).at(valid_time()).verify(&signed);
-//! assert_eq!(report.status, Status::Valid);
+//! assert_eq!(report.status, Indication::Indeterminate);
 //!
 //! // Nothing in a document is trusted: the production anchor does not know the test CA.
 //! let report = Verifier::new(TrustStore::bundled()).at(valid_time()).verify(&signed);
-//! assert_ne!(report.status, Status::Valid);
+//! assert_ne!(report.status, Indication::Valid);
 //! # Ok(())
 //! # }
 //! ```
