@@ -4,9 +4,18 @@
 
 use cert_signer::{CertSigner, DigestAlgorithm, SignError};
 use hpki_cert::testpki::{TestPki, valid_time};
-use xades_sign::{Indication, Qualification, 
-    Dispensing, Level, Prescription, Role, SignOptions, SignatureIds, Status, Verifier,
-    prepare_prescription, sign_dispensing, sign_prepared, sign_prescription,
+
+/// A verifier of the test PKI at its valid time, with every test CA's CRL issued then
+/// (revocation is required).
+fn verifier(pki: &TestPki) -> Verifier {
+    let crls = pki.crls_at(valid_time(), &[]).unwrap();
+    Verifier::new(pki.trust_store())
+        .at(valid_time())
+        .with_crls(crls.into_iter().map(|(_, der)| der).collect())
+}
+use xades_sign::{
+    Dispensing, Indication, Level, Prescription, Qualification, Role, SignOptions, SignatureIds,
+    Status, Verifier, prepare_prescription, sign_dispensing, sign_prepared, sign_prescription,
 };
 
 const CSV: &str = "SJ1\n1,1,8000010,99,テスト病院\n5,0000000000000001,ﾃｽﾄ,医者\u{3000}太郎\n";
@@ -57,13 +66,14 @@ fn signed_prescription_verifies_with_one_card_operation() {
     };
     let signed = sign_prescription(&prescription(), &mut signer, &opts("idtest0001")).unwrap();
     assert_eq!((signer.single, signer.batch), (1, 0));
-    let report = Verifier::new(pki.trust_store())
-        .at(valid_time())
-        .verify(&signed);
+    let report = verifier(&pki).verify(&signed);
     assert_eq!(report.status, Indication::Valid, "{report:#?}");
     let sig = &report.signatures[0];
     assert_eq!((sig.role, sig.level), (Role::Prescription, Level::Bes));
-    assert_eq!(sig.signer.qualification.as_ref().map(Qualification::name), Some("MedicalDoctor"));
+    assert_eq!(
+        sig.signer.qualification.as_ref().map(Qualification::name),
+        Some("MedicalDoctor")
+    );
     assert_eq!(
         sig.signing_time.as_deref(),
         Some("2025-01-01T00:00:00+00:00")
@@ -126,7 +136,7 @@ fn batch_signing_uses_one_sign_digests_call() {
         .collect();
     let docs = sign_prepared(&mut signer, prepared).unwrap();
     assert_eq!((signer.single, signer.batch), (0, 1));
-    let v = Verifier::new(pki.trust_store()).at(valid_time());
+    let v = verifier(&pki);
     for doc in docs {
         assert_eq!(v.verify(&doc).status, Indication::Valid);
     }
@@ -139,9 +149,7 @@ fn tampering_with_a_signed_prescription_is_detected() {
         sign_prescription(&prescription(), &mut pki.physician().signer(), &opts("idt")).unwrap();
     let text = String::from_utf8(signed).unwrap();
     let tampered = text.replacen("2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00", 1);
-    let report = Verifier::new(pki.trust_store())
-        .at(valid_time())
-        .verify(tampered.as_bytes());
+    let report = verifier(&pki).verify(tampered.as_bytes());
     assert_eq!(
         report.signatures[0].checks.references.status,
         Status::Invalid
@@ -167,9 +175,7 @@ fn dispensing_record_keeps_the_prescribers_signature_verifiable() {
     };
     let signed = sign_dispensing(&disp, &mut signer, &opts("iddisp")).unwrap();
     assert_eq!(signer.single, 1);
-    let report = Verifier::new(pki.trust_store())
-        .at(valid_time())
-        .verify(&signed);
+    let report = verifier(&pki).verify(&signed);
     assert_eq!(report.status, Indication::Valid, "{report:#?}");
     let roles: Vec<_> = report
         .signatures
@@ -179,8 +185,11 @@ fn dispensing_record_keeps_the_prescribers_signature_verifiable() {
     assert_eq!(
         roles,
         [
-            (Role::DispensingPrescription, Some(xades_sign::Qualification::MedicalDoctor)),
-            (Role::Dispensing, Some(xades_sign::Qualification::Pharmacist))
+            (
+                Role::DispensingPrescription,
+                Some(Qualification::MedicalDoctor)
+            ),
+            (Role::Dispensing, Some(Qualification::Pharmacist))
         ]
     );
 }
