@@ -48,11 +48,12 @@ enum Command {
     },
     /// Verifies a signature and prints a JSON report.
     Verify {
-        /// A directory of trust anchors (PEM or DER).
+        /// A directory of trust anchors (PEM or DER); its `*.crl` files are used for
+        /// revocation checking (`sign --trust-out` writes the test root's CRL there).
         #[arg(long)]
         trust: PathBuf,
-        /// A CRL (DER) for revocation checking (repeatable): revocation status is
-        /// required, e.g. `medsign-cms-test-root.crl` written by `sign --trust-out`.
+        /// A CRL (DER) for revocation checking besides those of --trust (repeatable):
+        /// revocation status is required.
         #[arg(long)]
         crl: Vec<PathBuf>,
         /// The content, for a detached signature.
@@ -125,7 +126,13 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             let p7s = std::fs::read(&file)?;
             let content = content.map(std::fs::read).transpose()?;
             let mut options = VerifyOptions::new().trust(store);
-            for path in crl {
+            let mut crls: Vec<PathBuf> = std::fs::read_dir(&trust)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("crl")))
+                .collect();
+            crls.sort();
+            crls.extend(crl);
+            for path in crls {
                 options = options.crl(std::fs::read(path)?);
             }
             let report = cms_sign::verify(&p7s, content.as_deref(), &options);
