@@ -96,6 +96,9 @@ pub(crate) struct PathInputs<'a> {
     pub crls: Arc<[Vec<u8>]>,
     /// The CRLs that do not decode, named: every path validated with them fails.
     pub bad_crls: &'a [String],
+    /// Where parses and signature verifications are remembered, when the caller
+    /// passed one.
+    pub cache: Option<&'a hpki_cert::VerificationCache>,
 }
 
 /// How one certificate path was validated, and what it ended with.
@@ -169,6 +172,9 @@ pub(crate) fn validate(
         .with_revocation_policy(inputs.revocation.policy);
     if let Some(source) = &inputs.revocation.source {
         opts = opts.with_crl_source(Arc::clone(source));
+    }
+    if let Some(cache) = inputs.cache {
+        opts = opts.with_cache(cache.clone());
     }
     let report = hpki_cert::validate_path(leaf, &extra, store, &opts);
     let deciding = report

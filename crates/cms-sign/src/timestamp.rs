@@ -501,6 +501,7 @@ pub fn request_time_stamp(
         revocation: &path::Revocation::default(),
         crls: std::sync::Arc::from(Vec::new()),
         bad_crls: &[],
+        cache: None,
     };
     if let Some(p) = path::validate(
         &inputs,

@@ -34,6 +34,7 @@ pub struct VerifyOptions {
     pub(crate) at: Option<Timestamp>,
     pub(crate) require_time_stamp: bool,
     pub(crate) revocation: path::Revocation,
+    pub(crate) cache: Option<hpki_cert::VerificationCache>,
 }
 
 impl VerifyOptions {
@@ -83,6 +84,16 @@ impl VerifyOptions {
     /// does not decode makes every path INVALID/FORMAT_FAILURE.
     pub fn crl(mut self, der: impl Into<Vec<u8>>) -> Self {
         self.revocation.crls.push(der.into());
+        self
+    }
+
+    /// Remembers parsed certificates and CRLs and verified certificate and CRL
+    /// signatures in `cache` (shared with its clones), for a batch of messages from the
+    /// same CAs. Only pure results keyed by exact bytes are kept: anchors, times,
+    /// policy and every indication are evaluated afresh (see
+    /// `hpki_cert::VerificationCache`). Without it nothing is remembered between calls.
+    pub fn with_cache(mut self, cache: hpki_cert::VerificationCache) -> Self {
+        self.cache = Some(cache);
         self
     }
 
@@ -174,6 +185,7 @@ impl Context<'_> {
             revocation: &self.options.revocation,
             crls: Arc::clone(&self.shared_crls),
             bad_crls: &self.crls.bad,
+            cache: self.options.cache.as_ref(),
         }
     }
 }

@@ -498,3 +498,36 @@ fn test_crl_dates_are_what_their_docs_say() {
     assert_eq!(test_pki::crl_this_update(), t("2025-01-01T00:00:00Z"));
     assert_eq!(test_pki::crl_next_update(), t("2044-12-31T23:59:59Z"));
 }
+
+#[test]
+fn a_shared_cache_never_carries_an_answer_to_another_time_or_policy() {
+    let cache = hpki_cert::VerificationCache::new();
+    let cms = signed();
+    let with = |o: VerifyOptions| o.with_cache(cache.clone());
+    let r = verify(&cms, None, &with(trusted().crl(crl())));
+    assert_eq!(result(&r), (Indication::Valid, None));
+    assert!(!cache.is_empty(), "the cache is used");
+    let r = verify(&cms, None, &with(trusted().at(late()).crl(crl())));
+    assert_eq!(
+        result(&r),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::OutOfBoundsNoPoe)
+        )
+    );
+    let r = verify(&cms, None, &with(trusted()));
+    assert_eq!(
+        result(&r),
+        (Indication::Indeterminate, Some(SubIndication::TryLater))
+    );
+    let r = verify(&cms, None, &with(VerifyOptions::new().at(at()).crl(crl())));
+    assert_eq!(
+        result(&r),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::NoCertificateChainFound)
+        )
+    );
+    let r = verify(&cms, None, &with(trusted().crl(crl())));
+    assert_eq!(result(&r), (Indication::Valid, None));
+}

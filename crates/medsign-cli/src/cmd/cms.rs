@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cms_sign::{HttpTsa, SignOptions, TimeStampOptions, Verdict, VerifyOptions};
+use cms_sign::{HttpTsa, Indication, SignOptions, SubIndication, TimeStampOptions, VerifyOptions};
 
 use crate::cardsrc::{CardArgs, Key, open_signer};
 use crate::error::{CliError, CliResult, Exit, io_error};
@@ -14,7 +14,12 @@ use crate::{i18n::t, tf};
 pub enum CmsCmd {
     /// Sign a file: CAdES B-B, or B-T with `--tsa`.
     Sign(SignArgs),
-    /// Verify a CAdES signature. Exit 0 only when every signer is VALID.
+    /// Verify a CAdES signature at the validation time (now, or --at).
+    ///
+    /// Every signer's checks, its signature time-stamps (a valid one proves the
+    /// signature existed at its time, and the signer's path is validated then), and
+    /// every certificate path with revocation. Trust is the bundled MHLW HPKI Root CA
+    /// V2 plus --trust. Exit 0 only when every signer is VALID.
     Verify(VerifyArgs),
 }
 
@@ -51,10 +56,10 @@ pub struct VerifyArgs {
     /// The signed content, for a detached signature.
     #[arg(long)]
     content: Option<PathBuf>,
-    /// A folder of trust anchors (DER or PEM).
-    #[arg(long, required = true)]
-    trust: PathBuf,
-    /// The validation time when the signature has no time-stamp (RFC 3339).
+    #[command(flatten)]
+    validation: crate::validation::ValidationArgs,
+    /// The validation time, RFC 3339 (default: now). The signing-time attribute is the
+    /// signer's claim and never used as the validation time.
     #[arg(long)]
     at: Option<jiff::Timestamp>,
     /// Require a valid signature time-stamp (B-T).
@@ -111,23 +116,25 @@ fn sign(args: SignArgs) -> CliResult {
 }
 
 fn verify(args: VerifyArgs) -> CliResult {
-    let store = hpki_cert::TrustStore::from_dir(&args.trust).map_err(|e| {
-        CliError::input(tf!(
-            "cannot load trust anchors from {}: {e}",
-            "{} からトラストアンカーを読めません: {e}",
-            args.trust.display()
-        ))
-    })?;
+    let validation = &args.validation;
     let p7s = std::fs::read(&args.file).map_err(|e| io_error(&args.file, &e))?;
     let content = match &args.content {
         Some(path) => Some(std::fs::read(path).map_err(|e| io_error(path, &e))?),
         None => None,
     };
-    let mut options = VerifyOptions::new().trust(store);
+    let mut options = VerifyOptions::new()
+        .trust(validation.trust_store()?)
+        .revocation(validation.policy())
+        .require_time_stamp(args.require_time_stamp);
+    for crl in validation.crls()? {
+        options = options.crl(crl);
+    }
+    if let Some(source) = validation.crl_source()? {
+        options = options.crl_source(source);
+    }
     if let Some(at) = args.at {
         options = options.at(at);
     }
-    options = options.require_time_stamp(args.require_time_stamp);
     let report = cms_sign::verify(&p7s, content.as_deref(), &options);
     let mut line = |s: String| crate::output::write_stdout(format!("{s}\n").as_bytes());
     if args.json {
@@ -135,28 +142,51 @@ fn verify(args: VerifyArgs) -> CliResult {
     } else {
         line(format!(
             "{}  {}",
-            verdict_text(report.verdict),
+            indication_text(report.indication, report.sub_indication),
             args.file.display()
+        ))?;
+        line(format!(
+            "    {}",
+            tf!(
+                "validated at {}, revocation {}",
+                "検証時刻 {}、失効確認 {}",
+                report.validation_time,
+                match report.revocation_policy {
+                    cms_sign::RevocationPolicy::Waived => t("WAIVED", "省略（WAIVED）"),
+                    _ => t("required", "必須"),
+                }
+            )
         ))?;
         if let Some(e) = &report.error {
             line(format!("    ! {e}"))?;
+        }
+        for w in &report.waivers {
+            line(format!("    ! {}: {w}", t("waived", "省略")))?;
+        }
+        for w in &report.warnings {
+            line(format!("    ~ {w}"))?;
         }
         for signer in &report.signers {
             signer_lines(signer, 1, &mut line)?;
         }
     }
-    Ok(if report.verdict == Verdict::Valid {
+    Ok(if report.indication == Indication::Valid {
         Exit::Ok
     } else {
         Exit::NotValid
     })
 }
 
-fn verdict_text(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Valid => t("VALID", "VALID（有効）"),
-        Verdict::Invalid => t("INVALID", "INVALID（無効）"),
-        Verdict::Indeterminate => t("INDETERMINATE", "INDETERMINATE（判定不能）"),
+/// `VALID`, or the indication with its sub-indication's name and text.
+fn indication_text(indication: Indication, sub: Option<SubIndication>) -> String {
+    let main = match indication {
+        Indication::Valid => t("VALID", "VALID（有効）"),
+        Indication::Invalid => t("INVALID", "INVALID（無効）"),
+        Indication::Indeterminate => t("INDETERMINATE", "INDETERMINATE（判定不能）"),
+    };
+    match sub {
+        Some(s) => format!("{main} / {s} ({})", t(s.en(), s.ja())),
+        None => main.to_owned(),
     }
 }
 
@@ -167,32 +197,52 @@ fn signer_lines(
 ) -> Result<(), CliError> {
     let indent = "    ".repeat(depth);
     let level = match s.level {
-        cms_sign::Level::BB => "B-B",
         cms_sign::Level::BT => "B-T",
+        _ => "B-B",
     };
     let who = s
         .signer
         .clone()
         .unwrap_or_else(|| t("signer unknown", "署名者不明").to_owned());
-    let when = s
-        .time_stamp_time
-        .or(s.signing_time)
-        .map_or_else(|| "-".to_owned(), |t| t.to_string());
+    let role = s
+        .qualification
+        .as_ref()
+        .map(|q| format!(" ({q})"))
+        .unwrap_or_default();
+    let when = match (s.proof_of_existence, s.signing_time) {
+        (Some(poe), _) => tf!("time-stamped {}", "タイムスタンプ {}", poe),
+        (None, Some(claim)) => tf!("claims {}", "署名時刻（自己申告） {}", claim),
+        (None, None) => "-".to_owned(),
+    };
     line(format!(
-        "{indent}{} #{} {level}: {}, {who}, {when}",
+        "{indent}{} #{} {level}: {}, {who}{role}, {when}",
         t("signer", "署名者"),
         s.index,
-        verdict_text(s.verdict)
+        indication_text(s.indication, s.sub_indication)
     ))?;
+    if let Some(p) = &s.path {
+        line(format!(
+            "{indent}  {} {}: {}",
+            t("path at", "パス検証時刻"),
+            p.validated_at,
+            p.anchor.as_deref().unwrap_or("-")
+        ))?;
+    }
     for c in &s.checks {
-        if matches!(
-            c.status,
-            cms_sign::Status::Failed | cms_sign::Status::Indeterminate
-        ) {
-            line(format!(
-                "{indent}  - {:?}: {:?}: {}",
-                c.check, c.status, c.detail
-            ))?;
+        match c.indication {
+            Some(Indication::Valid) => {}
+            Some(i) => line(format!(
+                "{indent}  - {:?}: {}: {}",
+                c.check,
+                indication_text(i, c.sub_indication),
+                c.detail
+            ))?,
+            None => line(format!(
+                "{indent}  - {:?}: {}: {}",
+                c.check,
+                t("not run", "未実施"),
+                c.detail
+            ))?,
         }
     }
     for w in &s.warnings {
