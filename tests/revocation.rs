@@ -1,7 +1,12 @@
 //! A prescription signed by the virtual HPKI card (BES: no time-stamp, no validation
 //! data), verified now with revocation required: its status comes from the test PKI's
 //! CRL endpoint or nowhere. Cross-crate, through the public APIs only.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 
@@ -42,7 +47,9 @@ fn a_bes_prescription_without_a_reachable_crl_is_indeterminate() {
         .offline(true)
         .build()
         .unwrap();
-    let report = Verifier::new(trust).with_crl_source(Arc::new(offline)).verify(&doc);
+    let report = Verifier::new(trust)
+        .with_crl_source(Arc::new(offline))
+        .verify(&doc);
     assert_eq!(report.status, Indication::Indeterminate, "{report:#?}");
     assert_eq!(report.sub_indication, Some(SubIndication::TryLater));
     let path = &report.signatures[0].checks.certificate_path;
@@ -57,7 +64,10 @@ fn served_by_the_local_crl_endpoint_it_is_valid_and_revoked_there_it_is_invalid(
     let report = verifier.verify(&doc);
     assert_eq!(report.status, Indication::Valid, "{report:#?}");
     assert!(report.signatures[0].waivers.is_empty());
-    assert!(server.requests_served() >= 2, "signer's CA CRL and the root's ARL");
+    assert!(
+        server.requests_served() >= 2,
+        "signer's CA CRL and the root's ARL"
+    );
 
     // Revoked an hour ago: a fresh verifier (fresh CRL cache) fetches the new CRL.
     let (doc2, trust2, _) = signed_prescription();
@@ -70,6 +80,9 @@ fn served_by_the_local_crl_endpoint_it_is_valid_and_revoked_there_it_is_invalid(
     assert_eq!(report.status, Indication::Invalid, "{report:#?}");
     assert_eq!(report.sub_indication, Some(SubIndication::Revoked));
     let path = &report.signatures[0].checks.certificate_path;
-    assert!(path.reason.contains(&format!("revoked on {when}")), "{path:?}");
+    assert!(
+        path.reason.contains(&format!("revoked on {when}")),
+        "{path:?}"
+    );
     server.stop();
 }

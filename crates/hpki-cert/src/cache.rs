@@ -359,6 +359,24 @@ pub(crate) fn crl(cache: Option<&VerificationCache>, der: &[u8]) -> Result<Arc<C
     }
 }
 
+impl VerificationCache {
+    /// Verifies that `issuer`'s key signed `cert` (a success is remembered, a failure
+    /// never). For integrity checks of validation data outside path building.
+    pub fn verify_certificate_signature(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+    ) -> Result<(), Error> {
+        verify_certificate(Some(self), cert, issuer.spki_der())
+    }
+
+    /// Verifies that `issuer`'s key signed `crl` (a success is remembered, a failure
+    /// never).
+    pub fn verify_crl_signature(&self, crl: &Crl, issuer: &Certificate) -> Result<(), Error> {
+        verify_crl(Some(self), crl, issuer.spki_der())
+    }
+}
+
 /// Verifies `cert`'s signature with `issuer_spki`, remembered by `cache` when there is
 /// one.
 pub(crate) fn verify_certificate(

@@ -240,6 +240,9 @@ mod tests {
         assert_eq!(Valid.worst(Indeterminate), Indeterminate);
         assert_eq!(Indeterminate.worst(Invalid), Invalid);
         assert_eq!(Valid.worst(Valid), Valid);
-        assert_eq!(serde_json::to_string(&Invalid).ok().as_deref(), Some("\"INVALID\""));
+        assert_eq!(
+            serde_json::to_string(&Invalid).ok().as_deref(),
+            Some("\"INVALID\"")
+        );
     }
 }

@@ -557,15 +557,27 @@ fn validate_parsed(
     }
 
     let checks = out.0;
-    let verdict = checks
-        .iter()
-        .map(|c| c.verdict)
-        .max()
-        .unwrap_or(Verdict::Valid);
-    let sub_indication = checks
-        .iter()
-        .find(|c| c.verdict == verdict)
-        .and_then(|c| c.sub_indication);
+    let (verdict, sub_indication) = if built.anchored {
+        let verdict = checks
+            .iter()
+            .map(|c| c.verdict)
+            .max()
+            .unwrap_or(Verdict::Valid);
+        let sub = checks
+            .iter()
+            .find(|c| c.verdict == verdict)
+            .and_then(|c| c.sub_indication);
+        (verdict, sub)
+    } else {
+        // Without a trust anchor nothing in the path is trusted, so what its other
+        // checks found (constraints of an untrusted CA, its CRLs) cannot decide the
+        // result either way (EN 319 102-1 §5.2.6: NO_CERTIFICATE_CHAIN_FOUND). The
+        // checks are still listed.
+        (
+            Verdict::Indeterminate,
+            Some(SubIndication::NoCertificateChainFound),
+        )
+    };
     for crl in &crls {
         if !chain.iter().any(|c| c.issuer_der == crl.issuer_der) {
             warnings.push(format!(

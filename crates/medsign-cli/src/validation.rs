@@ -145,7 +145,10 @@ impl ValidationArgs {
     }
 
     /// `verifier` configured with the policy, `--crl` and the CRL source.
-    pub fn configure(&self, verifier: xades_sign::Verifier) -> Result<xades_sign::Verifier, CliError> {
+    pub fn configure(
+        &self,
+        verifier: xades_sign::Verifier,
+    ) -> Result<xades_sign::Verifier, CliError> {
         let mut verifier = verifier
             .revocation_policy(self.policy())
             .with_crls(self.crls()?);

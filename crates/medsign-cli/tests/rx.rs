@@ -190,7 +190,12 @@ fn the_bundled_root_is_trusted_by_default_and_an_expired_time_stamp_proves_nothi
             .unwrap()
     };
     let out = run("2024-01-01T00:00:00Z");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = run("2045-01-01T00:00:00Z");
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

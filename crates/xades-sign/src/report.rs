@@ -202,7 +202,14 @@ impl Checks {
             .iter()
             .find(|(_, c)| c.status.indication() == Some(worst))
             .and_then(|(_, c)| c.sub_indication);
-        (worst, if worst == Indication::Valid { None } else { sub })
+        (
+            worst,
+            if worst == Indication::Valid {
+                None
+            } else {
+                sub
+            },
+        )
     }
 }
 

@@ -2,7 +2,10 @@
 //! and signature-wrapping attempts built from them.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
-use xades_sign::{Indication, Qualification, SubIndication, DocumentType, Level, Role, Status, TrustStore, VerificationReport, Verifier};
+use xades_sign::{
+    DocumentType, Indication, Level, Qualification, Role, Status, SubIndication, TrustStore,
+    VerificationReport, Verifier,
+};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
@@ -33,7 +36,10 @@ fn sample_prescription_is_valid_at_level_xl_by_a_medical_doctor() {
     };
     assert_eq!(sig.role, Role::Prescription);
     assert_eq!(sig.level, Level::Xl);
-    assert_eq!(sig.signer.qualification.as_ref().map(Qualification::name), Some("MedicalDoctor"));
+    assert_eq!(
+        sig.signer.qualification.as_ref().map(Qualification::name),
+        Some("MedicalDoctor")
+    );
     assert_eq!(sig.signer.name.as_deref(), Some("Sanjushi Kagurazaka"));
     assert_eq!(sig.checks.signature_timestamp.status, Status::Valid);
     assert_eq!(sig.checks.archive_timestamps.status, Status::Absent);
@@ -67,7 +73,11 @@ fn sample_dispensing_has_both_signatures_checked() {
         }
     }
     assert_eq!(
-        report.signatures[1].signer.qualification.as_ref().map(Qualification::name),
+        report.signatures[1]
+            .signer
+            .qualification
+            .as_ref()
+            .map(Qualification::name),
         Some("Pharmacist")
     );
     // The archive time-stamp's imprint matches the EN 319 132-1 §5.5.2 input and its
@@ -333,15 +343,26 @@ fn at(time: &str) -> Verifier {
 fn after_the_tsa_and_the_signer_expired_the_samples_are_indeterminate_with_no_poe() {
     for file in ["prescription-004_01.xml", "dispensing-005_03.xml"] {
         let report = at("2045-01-01T00:00:00Z").verify(&read(file));
-        assert_eq!(report.status, Indication::Indeterminate, "{file}: {report:#?}");
+        assert_eq!(
+            report.status,
+            Indication::Indeterminate,
+            "{file}: {report:#?}"
+        );
         assert_eq!(
             report.sub_indication,
             Some(SubIndication::OutOfBoundsNoPoe),
             "{file}: {report:#?}"
         );
         for sig in &report.signatures {
-            assert_eq!(sig.path_validated_at, Some("2045-01-01T00:00:00Z".parse().unwrap()));
-            assert_eq!(sig.checks.signature_timestamp.status, Status::Indeterminate, "{file}");
+            assert_eq!(
+                sig.path_validated_at,
+                Some("2045-01-01T00:00:00Z".parse().unwrap())
+            );
+            assert_eq!(
+                sig.checks.signature_timestamp.status,
+                Status::Indeterminate,
+                "{file}"
+            );
         }
     }
 }
@@ -352,10 +373,16 @@ fn after_the_tsa_and_the_signer_expired_the_samples_are_indeterminate_with_no_po
 fn at_2024_the_signer_path_is_validated_at_the_timestamp_with_the_embedded_crls() {
     let report = verifier().verify(&read("prescription-004_01.xml"));
     let sig = &report.signatures[0];
-    assert_eq!(sig.path_validated_at, Some("2022-09-07T08:18:25Z".parse().unwrap()));
+    assert_eq!(
+        sig.path_validated_at,
+        Some("2022-09-07T08:18:25Z".parse().unwrap())
+    );
     assert!(sig.waivers.is_empty(), "{:?}", sig.waivers);
     assert!(
-        sig.checks.signature_timestamp.reason.contains("TSA path validated at 2024-01-01T00:00:00Z"),
+        sig.checks
+            .signature_timestamp
+            .reason
+            .contains("TSA path validated at 2024-01-01T00:00:00Z"),
         "{:?}",
         sig.checks.signature_timestamp
     );
@@ -376,8 +403,17 @@ fn a_folder_holding_only_the_medis_ca_validates_nothing() {
         let report = Verifier::new(trust.clone())
             .at("2024-01-01T00:00:00Z".parse().unwrap())
             .verify(&read(file));
-        assert_eq!(report.status, Indication::Indeterminate, "{file}: {report:#?}");
-        assert!(report.signatures.iter().all(|s| s.status != Indication::Valid));
+        assert_eq!(
+            report.status,
+            Indication::Indeterminate,
+            "{file}: {report:#?}"
+        );
+        assert!(
+            report
+                .signatures
+                .iter()
+                .all(|s| s.status != Indication::Valid)
+        );
     }
 }
 
@@ -401,9 +437,14 @@ fn corrupted_crl_and_certificate_values_are_never_valid() {
     let b64 = base64::engine::general_purpose::STANDARD;
     let original = prescription_text();
     let mut cases = 0;
-    for tag in ["<xa:EncapsulatedCRLValue>", "<xa:EncapsulatedX509Certificate>"] {
+    for tag in [
+        "<xa:EncapsulatedCRLValue>",
+        "<xa:EncapsulatedX509Certificate>",
+    ] {
         for (pos, body) in bodies(&original, tag) {
-            let der = b64.decode(body.split_whitespace().collect::<String>()).unwrap();
+            let der = b64
+                .decode(body.split_whitespace().collect::<String>())
+                .unwrap();
             // Not base64 at all.
             let mut doc = original.clone();
             doc.replace_range(pos..pos + body.len(), "not base64!");
@@ -435,7 +476,8 @@ fn corrupted_crl_and_certificate_values_are_never_valid() {
 fn an_xl_claim_without_revocation_values_is_a_format_failure() {
     let text = prescription_text();
     let start = text.find("<xa:RevocationValues").unwrap();
-    let end = text[start..].find("</xa:RevocationValues>").unwrap() + start
+    let end = text[start..].find("</xa:RevocationValues>").unwrap()
+        + start
         + "</xa:RevocationValues>".len();
     // The last RevocationValues is the signature's own (the first is inside the
     // time-stamp's validation data): remove that one.
@@ -443,7 +485,8 @@ fn an_xl_claim_without_revocation_values_is_a_format_failure() {
     let (start, end) = if last == start {
         (start, end)
     } else {
-        let e = text[last..].find("</xa:RevocationValues>").unwrap() + last
+        let e = text[last..].find("</xa:RevocationValues>").unwrap()
+            + last
             + "</xa:RevocationValues>".len();
         (last, e)
     };
@@ -454,7 +497,10 @@ fn an_xl_claim_without_revocation_values_is_a_format_failure() {
     assert_eq!(sig.level, Level::Xl);
     assert_eq!(sig.checks.validation_data.status, Status::Invalid);
     assert!(
-        sig.checks.validation_data.reason.contains("has no RevocationValues"),
+        sig.checks
+            .validation_data
+            .reason
+            .contains("has no RevocationValues"),
         "{:?}",
         sig.checks.validation_data
     );
@@ -476,13 +522,30 @@ fn a_signature_outside_the_profile_still_gets_its_cryptographic_checks() {
     let report = verify_text(&doc);
     let c = &report.signatures[0].checks;
     assert_eq!(c.structure.status, Status::Invalid);
-    assert!(c.structure.reason.contains("4 References"), "{:?}", c.structure);
+    assert!(
+        c.structure.reason.contains("4 References"),
+        "{:?}",
+        c.structure
+    );
     assert_eq!(c.signing_certificate.status, Status::Valid);
     // The added reference's digest is wrong, and SignedInfo changed: both reported.
     assert_eq!(c.references.status, Status::Invalid, "{:?}", c.references);
-    assert_eq!(c.signature_value.status, Status::Invalid, "{:?}", c.signature_value);
-    assert_eq!(c.signature_value.sub_indication, Some(SubIndication::SigCryptoFailure));
-    assert_eq!(c.certificate_path.status, Status::Valid, "{:?}", c.certificate_path);
+    assert_eq!(
+        c.signature_value.status,
+        Status::Invalid,
+        "{:?}",
+        c.signature_value
+    );
+    assert_eq!(
+        c.signature_value.sub_indication,
+        Some(SubIndication::SigCryptoFailure)
+    );
+    assert_eq!(
+        c.certificate_path.status,
+        Status::Valid,
+        "{:?}",
+        c.certificate_path
+    );
     assert_eq!(report.status, Indication::Invalid);
 }
 

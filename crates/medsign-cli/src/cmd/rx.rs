@@ -286,11 +286,7 @@ fn indication_text(i: Indication, sub: Option<xades_sign::SubIndication>) -> Str
     };
     match sub {
         None => main,
-        Some(sub) => format!(
-            "{main} {}: {}",
-            sub.as_str(),
-            t(sub.en(), sub.ja())
-        ),
+        Some(sub) => format!("{main} {}: {}", sub.as_str(), t(sub.en(), sub.ja())),
     }
 }
 
@@ -350,7 +346,10 @@ fn human_report(file: &str, report: &VerificationReport, verbose: bool) -> Vec<S
         lines.push(format!("    ! {e}"));
     }
     for s in &report.signatures {
-        let signer = match (&s.signer.name, s.signer.qualification.as_ref().map(|q| q.name())) {
+        let signer = match (
+            &s.signer.name,
+            s.signer.qualification.as_ref().map(|q| q.name()),
+        ) {
             (Some(n), Some(q)) => format!("{n} ({q})"),
             (Some(n), None) => n.clone(),
             (None, Some(q)) => q.to_owned(),
@@ -365,7 +364,10 @@ fn human_report(file: &str, report: &VerificationReport, verbose: bool) -> Vec<S
             indication_text(s.status, s.sub_indication),
         ));
         if let Some(anchor) = &s.signer.anchor {
-            lines.push(format!("      {} {anchor}", t("anchor:", "トラストアンカー:")));
+            lines.push(format!(
+                "      {} {anchor}",
+                t("anchor:", "トラストアンカー:")
+            ));
         }
         for w in &s.waivers {
             lines.push(format!("      {} {w}", t("WAIVED:", "免除:")));

@@ -44,7 +44,8 @@ type Failure = (SubIndication, String);
 fn bound_certificate(parts: &Parts<'_, '_>, decoder: &Decoder<'_>) -> Result<Binding, Failure> {
     let none = |why: &str| (SubIndication::NoSigningCertificateFound, why.to_owned());
     let key_info = parts.key_info.ok_or_else(|| none("no ds:KeyInfo"))?;
-    let x509data = child(key_info, DSIG, "X509Data").ok_or_else(|| none("KeyInfo has no X509Data"))?;
+    let x509data =
+        child(key_info, DSIG, "X509Data").ok_or_else(|| none("KeyInfo has no X509Data"))?;
     let mut certs = Vec::new();
     for c in x509data
         .children()
@@ -64,7 +65,11 @@ fn bound_certificate(parts: &Parts<'_, '_>, decoder: &Decoder<'_>) -> Result<Bin
     let parse = |der: Vec<u8>, others: Vec<Vec<u8>>| {
         decoder
             .certificate(&der)
-            .map(|parsed| SigningCert { der, parsed, others })
+            .map(|parsed| SigningCert {
+                der,
+                parsed,
+                others,
+            })
             .map_err(|e| {
                 (
                     SubIndication::FormatFailure,
@@ -76,7 +81,8 @@ fn bound_certificate(parts: &Parts<'_, '_>, decoder: &Decoder<'_>) -> Result<Bin
         .signed_properties
         .and_then(|sp| child(sp, XADES, "SignedSignatureProperties"))
         .and_then(|ssp| {
-            child(ssp, XADES, "SigningCertificateV2").or_else(|| child(ssp, XADES, "SigningCertificate"))
+            child(ssp, XADES, "SigningCertificateV2")
+                .or_else(|| child(ssp, XADES, "SigningCertificate"))
         });
     let Some(sc) = sc else {
         let first = certs.remove(0);
@@ -88,8 +94,10 @@ fn bound_certificate(parts: &Parts<'_, '_>, decoder: &Decoder<'_>) -> Result<Bin
         ));
     };
     let fail = |why: String| (SubIndication::NoSigningCertificateFound, why);
-    let first = child(sc, XADES, "Cert").ok_or_else(|| fail("SigningCertificate has no Cert".into()))?;
-    let digest = child(first, XADES, "CertDigest").ok_or_else(|| fail("Cert has no CertDigest".into()))?;
+    let first =
+        child(sc, XADES, "Cert").ok_or_else(|| fail("SigningCertificate has no Cert".into()))?;
+    let digest =
+        child(first, XADES, "CertDigest").ok_or_else(|| fail("Cert has no CertDigest".into()))?;
     let alg_uri = child(digest, DSIG, "DigestMethod")
         .and_then(|d| d.attribute("Algorithm"))
         .unwrap_or_default();
@@ -107,22 +115,30 @@ fn bound_certificate(parts: &Parts<'_, '_>, decoder: &Decoder<'_>) -> Result<Bin
     let index = certs
         .iter()
         .position(|c| alg.hash(c) == value)
-        .ok_or_else(|| fail("the KeyInfo certificate does not match the SigningCertificate digest".into()))?;
+        .ok_or_else(|| {
+            fail("the KeyInfo certificate does not match the SigningCertificate digest".into())
+        })?;
     let der = certs.remove(index);
     let cert = parse(der, certs)?;
     if let Some(serial) = child(first, XADES, "IssuerSerial")
         .and_then(|is| child(is, DSIG, "X509SerialNumber"))
         .map(text_of)
     {
-        let want = decimal_to_hex(serial.trim())
-            .ok_or_else(|| (SubIndication::FormatFailure, "X509SerialNumber is not a number".to_owned()))?;
+        let want = decimal_to_hex(serial.trim()).ok_or_else(|| {
+            (
+                SubIndication::FormatFailure,
+                "X509SerialNumber is not a number".to_owned(),
+            )
+        })?;
         let have = cert
             .parsed
             .serial_hex()
             .trim_start_matches('0')
             .to_ascii_lowercase();
         if want != have {
-            return Err(fail("IssuerSerial does not name the KeyInfo certificate".into()));
+            return Err(fail(
+                "IssuerSerial does not name the KeyInfo certificate".into(),
+            ));
         }
     }
     Ok(Binding::Bound(cert))
@@ -252,7 +268,10 @@ pub(super) fn check_signature_value(parts: &Parts<'_, '_>, cert: &SigningCert) -
     if parts.signature_method != RSA_SHA256 {
         return CheckResult::indeterminate(
             SubIndication::CryptoConstraintsFailure,
-            format!("SignatureMethod {:?} is not supported", parts.signature_method),
+            format!(
+                "SignatureMethod {:?} is not supported",
+                parts.signature_method
+            ),
         );
     }
     let method = match &parts.signed_info_c14n {

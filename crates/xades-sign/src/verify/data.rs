@@ -26,11 +26,6 @@ impl Decoder<'_> {
     pub fn certificate(&self, der: &[u8]) -> Result<Arc<hpki_cert::Certificate>, hpki_cert::Error> {
         self.cache.certificate(der)
     }
-
-    /// Whether `der` is a CRL that parses.
-    pub fn crl_parses(&self, der: &[u8]) -> Result<(), hpki_cert::Error> {
-        self.cache.crl(der).map(|_| ())
-    }
 }
 
 /// Certificates and CRLs the signature carries.
@@ -45,14 +40,19 @@ impl ValidationData {
     /// unsigned properties. The second value names each one that does not decode or
     /// parse: the `validation_data` check fails with it (such data is never silently
     /// dropped).
-    pub fn collect(parts: &Parts<'_, '_>, decoder: &Decoder<'_>) -> (Self, Vec<String>) {
+    pub fn collect(
+        parts: &Parts<'_, '_>,
+        decoder: &Decoder<'_>,
+        trust: &hpki_cert::TrustStore,
+    ) -> (Self, Vec<String>) {
         let mut certs = Vec::new();
         let mut crls = Vec::new();
         let mut problems = Vec::new();
         let Some(usp) = parts.unsigned_signature_properties else {
             return (Self { certs, crls }, problems);
         };
-        let (mut n_cert, mut n_crl) = (0usize, 0usize);
+        let mut parsed_certs: Vec<(String, Arc<hpki_cert::Certificate>)> = Vec::new();
+        let mut parsed_crls: Vec<(String, Arc<hpki_cert::Crl>)> = Vec::new();
         for n in usp.descendants().filter(Node::is_element) {
             let name = n.tag_name();
             if !matches!(name.namespace(), Some(XADES | XADES141)) {
@@ -63,28 +63,80 @@ impl ValidationData {
                 "EncapsulatedCRLValue" => false,
                 _ => continue,
             };
-            let index = if is_cert { &mut n_cert } else { &mut n_crl };
-            *index += 1;
-            let what = || format!("{} #{} ({})", name.name(), index_of(n), path_of(n));
+            let what = format!("{} #{} ({})", name.name(), index_of(n), path_of(n));
             let der = match decoder.base64(&text_ref(n)) {
                 Ok(d) => d,
                 Err(e) => {
-                    problems.push(format!("{}: {e}", what()));
+                    problems.push(format!("{what}: {e}"));
                     continue;
                 }
             };
-            let parsed = if is_cert {
-                decoder.certificate(&der).map(|_| ())
+            if is_cert {
+                match decoder.certificate(&der) {
+                    Ok(c) => {
+                        certs.push(der.to_vec());
+                        parsed_certs.push((what, c));
+                    }
+                    Err(e) => problems.push(format!("{what}: {e}")),
+                }
             } else {
-                decoder.crl_parses(&der)
-            };
-            match parsed {
-                Ok(()) if is_cert => certs.push(der.to_vec()),
-                Ok(()) => crls.push(der.to_vec()),
-                Err(e) => problems.push(format!("{}: {e}", what())),
+                match decoder.cache.crl(&der) {
+                    Ok(c) => {
+                        crls.push(der.to_vec());
+                        parsed_crls.push((what, c));
+                    }
+                    Err(e) => problems.push(format!("{what}: {e}")),
+                }
+            }
+        }
+        // Integrity: every value the signature carries must be what its issuer signed.
+        // A certificate or CRL altered in transit that no path happens to use would
+        // otherwise pass unseen.
+        let pool: Vec<&hpki_cert::Certificate> = parsed_certs
+            .iter()
+            .map(|(_, c)| &**c)
+            .chain(trust.anchors())
+            .chain(trust.intermediates())
+            .collect();
+        for (what, cert) in &parsed_certs {
+            if let Err(e) = issued_by_one_of(cert.issuer(), &pool, |issuer| {
+                decoder.cache.verify_certificate_signature(cert, issuer)
+            }) {
+                problems.push(format!("{what} ({}): {e}", cert.subject()));
+            }
+        }
+        for (what, crl) in &parsed_crls {
+            if let Err(e) = issued_by_one_of(crl.issuer().to_owned(), &pool, |issuer| {
+                decoder.cache.verify_crl_signature(crl, issuer)
+            }) {
+                problems.push(format!("{what} (CRL of {}): {e}", crl.issuer()));
             }
         }
         (Self { certs, crls }, problems)
+    }
+}
+
+/// Whether one of the certificates of `pool` named `issuer` verifies (`verify`).
+fn issued_by_one_of(
+    issuer: String,
+    pool: &[&hpki_cert::Certificate],
+    verify: impl Fn(&hpki_cert::Certificate) -> Result<(), hpki_cert::Error>,
+) -> Result<(), String> {
+    let mut tried = 0;
+    for cand in pool.iter().filter(|c| c.subject() == issuer) {
+        tried += 1;
+        if verify(cand).is_ok() {
+            return Ok(());
+        }
+    }
+    if tried == 0 {
+        Err(format!(
+            "its issuer {issuer} is neither among the validation data nor in the trust store"
+        ))
+    } else {
+        Err(format!(
+            "its signature does not verify with the key of {issuer}"
+        ))
     }
 }
 
@@ -118,8 +170,8 @@ fn path_of(n: Node<'_, '_>) -> String {
 /// ArchiveTimeStamp).
 pub(super) fn level_of(parts: &Parts<'_, '_>) -> (Level, Vec<String>) {
     let has = |name: &str| parts.unsigned_child(XADES, name).is_some();
-    let has_ats = parts.unsigned_child(XADES141, "ArchiveTimeStamp").is_some()
-        || has("ArchiveTimeStamp");
+    let has_ats =
+        parts.unsigned_child(XADES141, "ArchiveTimeStamp").is_some() || has("ArchiveTimeStamp");
     let (cv, rv, ts) = (
         has("CertificateValues"),
         has("RevocationValues"),
@@ -158,10 +210,6 @@ pub(super) fn validation_data_check(problems: &[String], missing: &[String]) -> 
     if problems.is_empty() && missing.is_empty() {
         return CheckResult::valid();
     }
-    let all: Vec<&str> = missing
-        .iter()
-        .chain(problems)
-        .map(String::as_str)
-        .collect();
+    let all: Vec<&str> = missing.iter().chain(problems).map(String::as_str).collect();
     CheckResult::invalid(SubIndication::FormatFailure, all.join("; "))
 }

@@ -187,12 +187,10 @@ impl Verifier {
             errors.push("no signature found".into());
         }
         let (status, sub_indication) = if errors.is_empty() {
-            signatures
-                .iter()
-                .max_by_key(|s| s.status)
-                .map_or((Indication::Invalid, Some(SubIndication::FormatFailure)), |s| {
-                    (s.status, s.sub_indication)
-                })
+            signatures.iter().max_by_key(|s| s.status).map_or(
+                (Indication::Invalid, Some(SubIndication::FormatFailure)),
+                |s| (s.status, s.sub_indication),
+            )
         } else {
             (Indication::Invalid, Some(SubIndication::FormatFailure))
         };
@@ -241,7 +239,8 @@ impl Verifier {
         let parts = match parts::Parts::read(parsed, sig, role) {
             Ok(p) => p,
             Err(reason) => {
-                report.checks.structure = CheckResult::invalid(SubIndication::FormatFailure, reason);
+                report.checks.structure =
+                    CheckResult::invalid(SubIndication::FormatFailure, reason);
                 (report.status, report.sub_indication) = report.checks.indication();
                 return (report, None);
             }
@@ -250,7 +249,10 @@ impl Verifier {
         if !violations.is_empty() {
             report.checks.structure = CheckResult::invalid(
                 SubIndication::FormatFailure,
-                format!("outside the e-prescription profile: {}", violations.join("; ")),
+                format!(
+                    "outside the e-prescription profile: {}",
+                    violations.join("; ")
+                ),
             );
         }
         report.signing_time = parts.signing_time.clone();
@@ -277,7 +279,8 @@ impl Verifier {
         };
 
         // The validation data and the level it claims.
-        let (validation_data, problems) = data::ValidationData::collect(&parts, &decoder);
+        let (validation_data, problems) =
+            data::ValidationData::collect(&parts, &decoder, &self.trust);
         let (level, missing) = data::level_of(&parts);
         report.level = level;
         report.checks.validation_data = data::validation_data_check(&problems, &missing);
@@ -296,9 +299,13 @@ impl Verifier {
                 report.path_validated_at = Some(signer_time);
                 let mut extra = cert.others.clone();
                 extra.extend(validation_data.certs.iter().cloned());
-                let opts = self.path_options(PathOptions::hpki_signature(signer_time), &validation_data);
+                let opts =
+                    self.path_options(PathOptions::hpki_signature(signer_time), &validation_data);
                 let path = hpki_cert::validate_path(&cert.der, &extra, &self.trust, &opts);
-                report.signer.qualification = path.qualification.clone().or(report.signer.qualification.take());
+                report.signer.qualification = path
+                    .qualification
+                    .clone()
+                    .or(report.signer.qualification.take());
                 report.signer.anchor = path.anchor.clone();
                 report.waivers.extend(path.waivers.iter().cloned());
                 path_result(&path, signer_time)
@@ -346,7 +353,10 @@ fn path_result(path: &hpki_cert::PathReport, at: jiff::Timestamp) -> CheckResult
         Some(c) => CheckResult::with(
             path.verdict,
             path.sub_indication.or(c.sub_indication),
-            format!("{}: {} ({}), validated at {at}", c.name, c.detail, c.subject),
+            format!(
+                "{}: {} ({}), validated at {at}",
+                c.name, c.detail, c.subject
+            ),
         ),
     }
 }
@@ -426,4 +436,3 @@ fn role_of(sig: Node<'_, '_>, doc: DocumentType) -> Role {
         _ => Role::Unknown,
     }
 }
-

@@ -14,7 +14,10 @@ use hpki_cert::{PathOptions, Purpose, SubIndication};
 use roxmltree::Node;
 
 use super::parts::{Parts, text_ref};
-use super::{DSIG, Verifier, XADES, XADES141, data::{Decoder, ValidationData}};
+use super::{
+    DSIG, Verifier, XADES, XADES141,
+    data::{Decoder, ValidationData},
+};
 use crate::{
     c14n::{C14nMethod, canonicalize_subtree},
     report::CheckResult,
@@ -59,7 +62,8 @@ impl Verifier {
                     Err(r) => (CheckResult::invalid(SubIndication::FormatFailure, r), None),
                     Ok(method) => {
                         canonicalize_subtree(parts.signature_value, &method, &mut input);
-                        match self.check_token(ts, &[input], data, decoder, poe_time, &mut waivers) {
+                        match self.check_token(ts, &[input], data, decoder, poe_time, &mut waivers)
+                        {
                             Ok(t) => (
                                 CheckResult::valid_with(format!(
                                     "genTime {t}; TSA path validated at {poe_time}"
@@ -117,14 +121,19 @@ impl Verifier {
             let method = match timestamp_c14n(*node) {
                 Ok(m) => m,
                 Err(r) => {
-                    result = worse(result, CheckResult::invalid(SubIndication::FormatFailure, r));
+                    result = worse(
+                        result,
+                        CheckResult::invalid(SubIndication::FormatFailure, r),
+                    );
                     continue;
                 }
             };
             let inputs = archive_inputs(parts, before, &method);
             match self.check_token(*node, &inputs, data, decoder, poe_time, waivers) {
                 Ok(t) => {
-                    proven.push(format!("{id}: genTime {t}, TSA path validated at {poe_time}"));
+                    proven.push(format!(
+                        "{id}: genTime {t}, TSA path validated at {poe_time}"
+                    ));
                     if t < poe_time {
                         poe_time = t;
                     }
@@ -200,14 +209,19 @@ impl Verifier {
             ));
         }
         let tsa_cert = decoder.certificate(&token.tsa_cert).map_err(|e| {
-            CheckResult::invalid(SubIndication::FormatFailure, format!("TSA certificate: {e}"))
+            CheckResult::invalid(
+                SubIndication::FormatFailure,
+                format!("TSA certificate: {e}"),
+            )
         })?;
-        timestamp::check_tsa_eku(tsa_cert.x509()).map_err(|e| {
-            CheckResult::invalid(SubIndication::ChainConstraintsFailure, e)
-        })?;
+        timestamp::check_tsa_eku(tsa_cert.x509())
+            .map_err(|e| CheckResult::invalid(SubIndication::ChainConstraintsFailure, e))?;
         let mut extra = token.certs;
         extra.extend(data.certs.iter().cloned());
-        let opts = self.path_options(PathOptions::at(at).with_purpose(Purpose::TimeStamping), data);
+        let opts = self.path_options(
+            PathOptions::at(at).with_purpose(Purpose::TimeStamping),
+            data,
+        );
         let path = hpki_cert::validate_path(&token.tsa_cert, &extra, &self.trust, &opts);
         waivers.extend(path.waivers.iter().cloned());
         let result = super::path_result(&path, at);
