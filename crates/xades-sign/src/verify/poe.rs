@@ -64,9 +64,9 @@ impl Verifier {
                         canonicalize_subtree(parts.signature_value, &method, &mut input);
                         match self.check_token(ts, &[input], data, decoder, poe_time, &mut waivers)
                         {
-                            Ok(t) => (
+                            Ok((t, anchor)) => (
                                 CheckResult::valid_with(format!(
-                                    "genTime {t}; TSA path validated at {poe_time}"
+                                    "genTime {t}; TSA path validated at {poe_time} to the anchor {anchor}"
                                 )),
                                 Some(t),
                             ),
@@ -130,9 +130,9 @@ impl Verifier {
             };
             let inputs = archive_inputs(parts, before, &method);
             match self.check_token(*node, &inputs, data, decoder, poe_time, waivers) {
-                Ok(t) => {
+                Ok((t, anchor)) => {
                     proven.push(format!(
-                        "{id}: genTime {t}, TSA path validated at {poe_time}"
+                        "{id}: genTime {t}, TSA path validated at {poe_time} to the anchor {anchor}"
                     ));
                     if t < poe_time {
                         poe_time = t;
@@ -166,7 +166,8 @@ impl Verifier {
     }
 
     /// Checks one XAdES time-stamp element against candidate imprint inputs, its TSA
-    /// path validated at `at`; its genTime when everything holds.
+    /// path validated at `at`; its genTime and the TSA path's anchor when everything
+    /// holds.
     fn check_token(
         &self,
         ts: Node<'_, '_>,
@@ -175,7 +176,7 @@ impl Verifier {
         decoder: &Decoder<'_>,
         at: jiff::Timestamp,
         waivers: &mut Vec<String>,
-    ) -> Result<jiff::Timestamp, CheckResult> {
+    ) -> Result<(jiff::Timestamp, String), CheckResult> {
         let enc = ts
             .children()
             .find(|n| n.has_tag_name((XADES, "EncapsulatedTimeStamp")))
@@ -231,7 +232,7 @@ impl Verifier {
                 ..result
             });
         }
-        Ok(token.gen_time)
+        Ok((token.gen_time, path.anchor.unwrap_or_default()))
     }
 }
 
