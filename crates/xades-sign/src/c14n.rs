@@ -52,8 +52,11 @@ impl C14nMethod {
 
 /// Canonicalizes the subtree rooted at `element` (the element, its attributes and all its
 /// descendants except comments) into `out`.
+///
+/// The walk is iterative (an explicit stack of open elements), so nesting depth costs
+/// heap, never call stack: the reader's [`Limits::max_depth`](crate::Limits) bounds
+/// it, and a caller that raises that limit gets no stack overflow.
 pub fn canonicalize_subtree(element: Node<'_, '_>, method: &C14nMethod, out: &mut Vec<u8>) {
-    let mut rendered: Vec<(&str, &str)> = Vec::new();
     let mut writer = Writer {
         method,
         out,
@@ -61,7 +64,7 @@ pub fn canonicalize_subtree(element: Node<'_, '_>, method: &C14nMethod, out: &mu
     };
     match element.node_type() {
         NodeType::Root => writer.document(element),
-        NodeType::Element => writer.element(element, &mut rendered, None),
+        NodeType::Element => writer.subtree(element),
         NodeType::Text => escape_text(element.text().unwrap_or_default(), writer.out),
         NodeType::PI => writer.pi(element),
         NodeType::Comment => {}
@@ -83,6 +86,19 @@ struct Writer<'m, 'o> {
     apex: roxmltree::NodeId,
 }
 
+/// A namespace binding (prefix, URI), borrowed from the document.
+type Binding<'d> = (&'d str, &'d str);
+
+/// What an open element's end tag needs, and what closing it undoes.
+struct Open<'d> {
+    id: roxmltree::NodeId,
+    qname: &'d str,
+    /// Length of the rendered-bindings stack before this element's declarations.
+    rendered_mark: usize,
+    /// Whether this element pushed its own in-scope bindings.
+    scope_pushed: bool,
+}
+
 /// The qualified name of an element as written in the source (prefix included).
 fn element_qname<'a>(node: Node<'_, 'a>) -> &'a str {
     let text = node.document().input_text();
@@ -94,15 +110,39 @@ fn element_qname<'a>(node: Node<'_, 'a>) -> &'a str {
     rest.get(..end).unwrap_or_default()
 }
 
+/// Whether the start tag of `node` may declare a namespace (it contains `xmlns`
+/// outside its name; a value containing the word only costs the exact comparison).
+/// Without a declaration an element's in-scope bindings are its parent's.
+fn may_declare_namespaces(node: Node<'_, '_>) -> bool {
+    let text = node.document().input_text().as_bytes();
+    let tag = text.get(node.range()).unwrap_or_default();
+    // The start tag ends at the first `>` outside a quoted value.
+    let mut quote = None;
+    let mut end = tag.len();
+    for (i, &b) in tag.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            (None, b'>') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    memchr::memmem::find(tag.get(..end).unwrap_or_default(), b"xmlns").is_some()
+}
+
 fn prefix_of(qname: &str) -> &str {
     qname.split_once(':').map(|(p, _)| p).unwrap_or("")
 }
 
-/// The in-scope namespace bindings of an element, without the `xml` prefix; the
-/// default namespace has the prefix `""`, and an undeclared default (`xmlns=""`) is left
-/// out.
-fn in_scope<'a>(node: Node<'a, '_>) -> Vec<(&'a str, &'a str)> {
-    node.namespaces()
+/// The in-scope namespace bindings of an element, without the `xml` prefix, sorted by
+/// prefix; the default namespace has the prefix `""`, and an undeclared default
+/// (`xmlns=""`) is left out.
+fn in_scope<'a>(node: Node<'a, '_>) -> Vec<Binding<'a>> {
+    let mut scope: Vec<Binding<'a>> = node
+        .namespaces()
         .filter_map(|ns| {
             let prefix = ns.name().unwrap_or("");
             if prefix == "xml" || (prefix.is_empty() && ns.uri().is_empty()) {
@@ -111,7 +151,18 @@ fn in_scope<'a>(node: Node<'a, '_>) -> Vec<(&'a str, &'a str)> {
                 Some((prefix, ns.uri()))
             }
         })
-        .collect()
+        .collect();
+    scope.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    scope
+}
+
+/// The URI bound to `prefix` in a scope sorted by prefix.
+fn bound<'d>(scope: &[Binding<'d>], prefix: &str) -> Option<&'d str> {
+    scope
+        .binary_search_by(|(p, _)| (*p).cmp(prefix))
+        .ok()
+        .and_then(|i| scope.get(i))
+        .map(|(_, u)| *u)
 }
 
 fn lookup<'v>(rendered: &[(&str, &'v str)], prefix: &str) -> Option<&'v str> {
@@ -128,8 +179,7 @@ impl Writer<'_, '_> {
         for child in root.children() {
             match child.node_type() {
                 NodeType::Element => {
-                    let mut rendered = Vec::new();
-                    self.element(child, &mut rendered, None);
+                    self.subtree(child);
                     seen_element = true;
                 }
                 NodeType::PI => {
@@ -158,43 +208,101 @@ impl Writer<'_, '_> {
         }
     }
 
-    /// Writes `node` and its content. `rendered` is the stack of namespace bindings
-    /// output by ancestors in the node-set; `parent_scope` the parent's in-scope bindings
-    /// when the parent is in the node-set (inclusive c14n compares against it).
-    ///
-    /// The bindings borrow the document's text (`'d`), not copies of it.
-    fn element<'d>(
+    /// Writes the element `top` (whose parent is not in the node-set) and everything
+    /// under it, walking the tree without recursion.
+    fn subtree<'d>(&mut self, top: Node<'d, '_>) {
+        // Namespace bindings output by open elements (exclusive c14n looks up what an
+        // ancestor already rendered).
+        let mut rendered: Vec<Binding<'d>> = Vec::new();
+        // In-scope bindings, pushed by the top element and each element that declares
+        // a namespace; an element that declares none shares its parent's.
+        let mut scopes: Vec<Vec<Binding<'d>>> = Vec::new();
+        let mut open: Vec<Open<'d>> = Vec::new();
+        // Descendants come in document order: before a node, every open element that
+        // is not its parent is closed.
+        for node in top.descendants() {
+            let parent = node.parent().map(|p| p.id());
+            while let Some(frame) = open.last()
+                && Some(frame.id) != parent
+            {
+                self.end_tag(&mut open, &mut rendered, &mut scopes);
+            }
+            match node.node_type() {
+                NodeType::Element => {
+                    let frame = self.start_tag(node, open.is_empty(), &mut rendered, &mut scopes);
+                    open.push(frame);
+                }
+                NodeType::Text => escape_text(node.text().unwrap_or_default(), self.out),
+                NodeType::PI => self.pi(node),
+                NodeType::Comment | NodeType::Root => {}
+            }
+        }
+        while !open.is_empty() {
+            self.end_tag(&mut open, &mut rendered, &mut scopes);
+        }
+    }
+
+    /// Closes the innermost open element.
+    fn end_tag<'d>(
+        &mut self,
+        open: &mut Vec<Open<'d>>,
+        rendered: &mut Vec<Binding<'d>>,
+        scopes: &mut Vec<Vec<Binding<'d>>>,
+    ) {
+        if let Some(frame) = open.pop() {
+            self.out.extend_from_slice(b"</");
+            self.out.extend_from_slice(frame.qname.as_bytes());
+            self.out.push(b'>');
+            rendered.truncate(frame.rendered_mark);
+            if frame.scope_pushed {
+                scopes.pop();
+            }
+        }
+    }
+
+    /// Writes the start tag of `node`. `is_top`: its parent is not in the node-set.
+    /// `rendered` is the stack of namespace bindings output by open ancestors; the top
+    /// of `scopes` the parent's in-scope bindings (inclusive c14n compares against them).
+    fn start_tag<'d>(
         &mut self,
         node: Node<'d, '_>,
-        rendered: &mut Vec<(&'d str, &'d str)>,
-        parent_scope: Option<&[(&'d str, &'d str)]>,
-    ) {
+        is_top: bool,
+        rendered: &mut Vec<Binding<'d>>,
+        scopes: &mut Vec<Vec<Binding<'d>>>,
+    ) -> Open<'d> {
         let qname = element_qname(node);
-        let scope = in_scope(node);
         let mark = rendered.len();
+        let scope_pushed = is_top || may_declare_namespaces(node);
+        let parent_scope: Option<&[Binding<'d>]> = if is_top {
+            None
+        } else {
+            scopes.last().map(Vec::as_slice)
+        };
 
         // Namespace declarations to output, sorted by prefix ("" first).
-        let mut decls: Vec<(&str, &str)> = Vec::new();
+        let mut decls: Vec<Binding<'d>> = Vec::new();
+        let own_scope = scope_pushed.then(|| in_scope(node));
+        let scope: &[Binding<'d>] = match (&own_scope, parent_scope) {
+            (Some(own), _) => own,
+            (None, Some(parent)) => parent,
+            (None, None) => &[],
+        };
         match self.method {
-            C14nMethod::Inclusive => {
-                for &(prefix, uri) in &scope {
-                    let parent_has = parent_scope
-                        .map(|ps| ps.iter().any(|&(p, u)| p == prefix && u == uri))
-                        .unwrap_or(false);
+            // An element that declares nothing has its parent's bindings: nothing to
+            // output.
+            C14nMethod::Inclusive if scope_pushed => {
+                for &(prefix, uri) in scope {
+                    let parent_has = parent_scope.and_then(|ps| bound(ps, prefix)) == Some(uri);
                     if !parent_has {
                         decls.push((prefix, uri));
                     }
                 }
-                let has_default = scope.iter().any(|(p, _)| p.is_empty());
-                if !has_default {
-                    let parent_default = parent_scope
-                        .and_then(|ps| ps.iter().find(|(p, _)| p.is_empty()))
-                        .is_some();
-                    if parent_default {
-                        decls.push(("", ""));
-                    }
+                if bound(scope, "").is_none() && parent_scope.and_then(|ps| bound(ps, "")).is_some()
+                {
+                    decls.push(("", ""));
                 }
             }
+            C14nMethod::Inclusive => {}
             C14nMethod::Exclusive { inclusive_prefixes } => {
                 let mut used: Vec<&str> = vec![prefix_of(qname)];
                 for attr in node.attributes() {
@@ -206,7 +314,9 @@ impl Writer<'_, '_> {
                     let p = if p == "#default" { "" } else { p.as_str() };
                     // The scope's copy of the prefix (equal text, but borrowed from the
                     // document like every other binding).
-                    if let Some(&(sp, _)) = scope.iter().find(|(sp, _)| *sp == p) {
+                    if let Ok(i) = scope.binary_search_by(|(sp, _)| (*sp).cmp(p))
+                        && let Some(&(sp, _)) = scope.get(i)
+                    {
                         used.push(sp);
                     }
                 }
@@ -214,11 +324,7 @@ impl Writer<'_, '_> {
                     if prefix == "xml" || decls.iter().any(|(p, _)| *p == prefix) {
                         continue;
                     }
-                    let uri = scope
-                        .iter()
-                        .find(|(p, _)| *p == prefix)
-                        .map(|(_, u)| *u)
-                        .unwrap_or("");
+                    let uri = bound(scope, prefix).unwrap_or("");
                     let already = lookup(rendered, prefix).unwrap_or("");
                     if already != uri {
                         decls.push((prefix, uri));
@@ -227,9 +333,7 @@ impl Writer<'_, '_> {
             }
         }
         decls.sort_by(|a, b| a.0.cmp(b.0));
-        for &(p, u) in &decls {
-            rendered.push((p, u));
-        }
+        rendered.extend_from_slice(&decls);
 
         // Attributes, sorted by namespace URI then local name; unqualified first. An
         // unprefixed name (most of them) is borrowed, not copied.
@@ -286,19 +390,15 @@ impl Writer<'_, '_> {
         }
         self.out.push(b'>');
 
-        for child in node.children() {
-            match child.node_type() {
-                NodeType::Element => self.element(child, rendered, Some(&scope)),
-                NodeType::Text => escape_text(child.text().unwrap_or_default(), self.out),
-                NodeType::PI => self.pi(child),
-                NodeType::Comment | NodeType::Root => {}
-            }
+        if let Some(own) = own_scope {
+            scopes.push(own);
         }
-
-        self.out.extend_from_slice(b"</");
-        self.out.extend_from_slice(qname.as_bytes());
-        self.out.push(b'>');
-        rendered.truncate(mark);
+        Open {
+            id: node.id(),
+            qname,
+            rendered_mark: mark,
+            scope_pushed,
+        }
     }
 }
 
