@@ -1,22 +1,49 @@
-//! Reaches a card through PC/SC and selects the JPKI application.
+//! Reaches a card through PC/SC and selects an application by its AID.
 //!
-//! `cargo run -p apdu --features pcsc --example pcsc_select -- ["Reader name"]`
+//! `cargo run -p apdu --features pcsc --example pcsc_select -- ["Reader name" [AID]]`
 //!
-//! Exits 0 when the card answers `9000` to SELECT of the JPKI AP and `6A82` to SELECT of
-//! an application it does not have.
+//! The AID is hex (e.g. the My Number Card's JPKI AP, `D392F000260100000001`). Exits 0
+//! when the card answers `6A82` to SELECT of an application no card has (so a card is
+//! there and speaks ISO/IEC 7816-4) and, when an AID is given, `9000` to its SELECT.
 
 use std::process::ExitCode;
 
 use apdu::{Command, PcscContext, StatusWord, transmit};
 
-const JPKI_AP: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+/// An AID under the ISO test RID `A0 00 00 00 00` that no card uses.
 const NO_SUCH_AP: [u8; 5] = [0xA0, 0x00, 0x00, 0x00, 0x00];
 
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
+        .collect::<Option<_>>()?;
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    Some(
+        digits
+            .chunks_exact(2)
+            .map(|pair| match pair {
+                [hi, lo] => hi << 4 | lo,
+                _ => 0,
+            })
+            .collect(),
+    )
+}
+
 fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let reader = args.next();
+    let aid = match args.next() {
+        Some(hex) => Some(parse_hex(&hex).ok_or("the AID must be hex digits")?),
+        None => None,
+    };
     let ctx = PcscContext::establish()?;
     let readers = ctx.list_readers()?;
     println!("readers: {readers:?}");
-    let mut card = match std::env::args().nth(1) {
+    let mut card = match reader {
         Some(reader) => ctx.connect(&reader)?,
         None => ctx.connect_first()?,
     };
@@ -29,18 +56,24 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<String>()
     );
     let mut tx = card.transaction()?;
-    let ok = transmit(
-        &mut tx,
-        &Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(JPKI_AP),
-    )?;
-    println!("SELECT JPKI AP: {}", ok.sw);
     let missing = transmit(
         &mut tx,
         &Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(NO_SUCH_AP),
     )?;
     println!("SELECT A000000000: {}", missing.sw);
-    if ok.sw != StatusWord::SUCCESS || missing.sw != StatusWord::FILE_NOT_FOUND {
-        return Err("unexpected status words".into());
+    if missing.sw != StatusWord::FILE_NOT_FOUND {
+        return Err("unexpected status word".into());
+    }
+    if let Some(aid) = aid {
+        let hex: String = aid.iter().map(|b| format!("{b:02X}")).collect();
+        let ok = transmit(
+            &mut tx,
+            &Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(aid),
+        )?;
+        println!("SELECT {hex}: {}", ok.sw);
+        if ok.sw != StatusWord::SUCCESS {
+            return Err("the card does not have that application".into());
+        }
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ pub use crate::{
     response::Response,
     status::StatusWord,
     tlv::{Tag, TagClass, Tlv, TlvIter},
-    trace::{Exchange, Redaction, ReplayTransport, Trace, TraceTransport},
+    trace::{Exchange, PersonalFile, Redaction, ReplayTransport, Trace, TraceTransport},
     transport::{Transport, TransportError, transmit},
 };
 

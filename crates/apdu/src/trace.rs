@@ -222,6 +222,12 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 
 /// A transport that records every exchange of the transport it wraps, secrets redacted.
 ///
+/// PINs never enter the trace: the data of VERIFY, CHANGE REFERENCE DATA and RESET RETRY
+/// COUNTER is replaced by `*` bytes, whatever the [`Redaction`]. Which *responses* are
+/// personal data depends on the card, so the card crates supply that part of the policy
+/// (`jpki_card::redaction()` for the My Number Card); [`TraceTransport::new`] redacts
+/// secrets only.
+///
 /// ```
 /// use apdu::{Command, ReplayTransport, Trace, TraceTransport, transmit};
 ///
@@ -242,32 +248,96 @@ pub struct TraceTransport<T> {
     /// The application selected last by AID, and the EF selected last by id, so that
     /// responses from files holding personal data can be recognised.
     selected_aid: Vec<u8>,
-    selected_ef: Option<[u8; 2]>,
+    selected_ef: Option<u16>,
 }
 
-/// What a [`TraceTransport`] keeps out of its trace.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Redaction {
-    /// PINs (the data of VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER) and the
-    /// response data that is personal data: everything read from the My Number Card's
-    /// text applications (AIDs `D3 92 10 00 31 …`: the My Number, the basic four items)
-    /// and the JPKI signature certificate (EF `0001` of the JPKI AP), which carries the
-    /// basic four items. Redacted response bytes are recorded as `*` (`**` in text), so
-    /// lengths and status words stay visible. The default.
-    #[default]
-    PersonalData,
-    /// PINs only: for recording replay fixtures from fictitious test cards.
-    SecretsOnly,
+/// Where a card keeps personal data: the files of the applications whose AID starts with
+/// a prefix, or one EF of them. Part of a [`Redaction`] policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PersonalFile {
+    aid_prefix: &'static [u8],
+    ef: Option<u16>,
 }
 
-/// The My Number Card's text applications (券面事項入力補助AP, 券面事項確認AP, 住基AP …).
-const TEXT_AP_PREFIX: [u8; 5] = [0xD3, 0x92, 0x10, 0x00, 0x31];
-const JPKI_AP: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
-const JPKI_SIGNATURE_CERTIFICATE: [u8; 2] = [0x00, 0x01];
+impl PersonalFile {
+    /// Every file of the applications whose AID starts with `aid_prefix`.
+    pub const fn application(aid_prefix: &'static [u8]) -> Self {
+        Self {
+            aid_prefix,
+            ef: None,
+        }
+    }
+
+    /// EF `ef` of the application selected by `aid` (or an AID that starts with it).
+    pub const fn file(aid: &'static [u8], ef: u16) -> Self {
+        Self {
+            aid_prefix: aid,
+            ef: Some(ef),
+        }
+    }
+
+    fn covers(&self, aid: &[u8], ef: Option<u16>) -> bool {
+        aid.starts_with(self.aid_prefix) && self.ef.is_none_or(|wanted| ef == Some(wanted))
+    }
+}
+
+/// What a [`TraceTransport`] keeps out of its trace besides PINs: the response data read
+/// from the [`PersonalFile`]s of the policy, recorded as `*` bytes (`**` in text) so that
+/// lengths and status words stay visible.
+///
+/// apdu knows no card: a card crate supplies the files of its card
+/// (`jpki_card::redaction()`), and policies join with [`Redaction::and`]. The default,
+/// [`Redaction::secrets_only`], redacts PINs only: for recording replay fixtures from
+/// fictitious test cards.
+///
+/// ```
+/// use apdu::{PersonalFile, Redaction, ReplayTransport, Trace, TraceTransport, Transport};
+///
+/// // A made-up card whose application A0 00 00 00 01 keeps personal data in EF 0101.
+/// const PERSONAL: &[PersonalFile] = &[PersonalFile::file(&[0xA0, 0x00, 0x00, 0x00, 0x01], 0x0101)];
+/// let script = "> 00A4040C05A000000001\n< 9000\n> 00A4020C020101\n< 9000\n> 00B0000002\n< 41429000\n";
+/// let card = ReplayTransport::new(Trace::parse(script)?);
+/// let mut traced = TraceTransport::with_redaction(card, Redaction::secrets_only().with(PERSONAL));
+/// for e in Trace::parse(script)?.exchanges {
+///     traced.transmit_raw(&e.command)?; // the caller still gets the real data
+/// }
+/// assert!(traced.trace().to_text().ends_with("> 00B0000002\n< ****9000\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Redaction {
+    personal: Vec<PersonalFile>,
+}
+
+impl Redaction {
+    /// PINs only.
+    pub fn secrets_only() -> Self {
+        Self::default()
+    }
+
+    /// This policy, plus the response data read from `files`.
+    pub fn with(mut self, files: &[PersonalFile]) -> Self {
+        self.personal.extend_from_slice(files);
+        self
+    }
+
+    /// Both policies (a session that talks to several kinds of card).
+    pub fn and(self, other: Redaction) -> Self {
+        self.with(&other.personal)
+    }
+
+    /// The personal files of the policy.
+    pub fn personal_files(&self) -> &[PersonalFile] {
+        &self.personal
+    }
+
+    fn covers(&self, aid: &[u8], ef: Option<u16>) -> bool {
+        self.personal.iter().any(|f| f.covers(aid, ef))
+    }
+}
 
 impl<T: Transport> TraceTransport<T> {
-    /// Wraps `inner`.
+    /// Wraps `inner`, redacting PINs ([`Redaction::secrets_only`]).
     pub fn new(inner: T) -> Self {
         Self::with_redaction(inner, Redaction::default())
     }
@@ -295,15 +365,14 @@ impl<T: Transport> TraceTransport<T> {
                     self.selected_aid = cmd.data().to_vec();
                     self.selected_ef = None;
                 }
-                0x02 | 0x00 => self.selected_ef = <[u8; 2]>::try_from(cmd.data()).ok(),
+                0x02 | 0x00 => {
+                    self.selected_ef = <[u8; 2]>::try_from(cmd.data()).ok().map(u16::from_be_bytes);
+                }
                 _ => {}
             }
             return false;
         }
-        self.redaction == Redaction::PersonalData
-            && (self.selected_aid.starts_with(&TEXT_AP_PREFIX)
-                || (self.selected_aid == JPKI_AP
-                    && self.selected_ef == Some(JPKI_SIGNATURE_CERTIFICATE)))
+        self.redaction.covers(&self.selected_aid, self.selected_ef)
     }
 
     /// What has been exchanged so far.
@@ -464,52 +533,69 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn personal_data_responses_are_redacted_by_default() {
-        let script = "> 00A4040C0AD3921000310001010408\n< 9000\n\
-                      > 00A4020C020001\n< 9000\n\
-                      > 00B0000011\n< FF100C313233343536373839303132FFFF9000\n\
-                      > 00A4040C0AD392F000260100000001\n< 9000\n\
-                      > 00A4020C02000A\n< 9000\n\
-                      > 00B0000004\n< 308204009000\n";
+    /// A made-up card: application `A0 00 00 00 01 …` keeps personal data in every file,
+    /// application `A0 00 00 00 02` only in EF `0001`.
+    const WHOLE_APP: [u8; 5] = [0xA0, 0x00, 0x00, 0x00, 0x01];
+    const ONE_FILE_APP: [u8; 5] = [0xA0, 0x00, 0x00, 0x00, 0x02];
+    const PERSONAL: &[PersonalFile] = &[
+        PersonalFile::application(&WHOLE_APP),
+        PersonalFile::file(&ONE_FILE_APP, 0x0001),
+    ];
+
+    fn record(script: &str, redaction: Redaction) -> String {
         let replay = ReplayTransport::new(Trace::parse(script).unwrap());
-        let mut traced = TraceTransport::new(replay);
+        let mut traced = TraceTransport::with_redaction(replay, redaction);
         for e in Trace::parse(script).unwrap().exchanges {
             let answer = traced.transmit_raw(&e.command).unwrap();
             assert_eq!(answer, e.response, "the caller still gets the real data");
         }
-        let text = traced.trace().to_text();
-        assert!(!text.contains("313233"), "My Number leaked: {text}");
+        traced.trace().to_text()
+    }
+
+    #[test]
+    fn responses_from_the_policys_files_are_redacted() {
+        let script = "> 00A4040C07A0000000010203\n< 9000\n\
+                      > 00A4020C020005\n< 9000\n\
+                      > 00B0000011\n< FF100C313233343536373839303132FFFF9000\n\
+                      > 00A4040C05A000000002\n< 9000\n\
+                      > 00A4020C02000A\n< 9000\n\
+                      > 00B0000004\n< 308204009000\n\
+                      > 00A4020C020001\n< 9000\n\
+                      > 00B0000004\n< 308205009000\n";
+        let text = record(script, Redaction::secrets_only().with(PERSONAL));
+        assert!(!text.contains("313233"), "personal data leaked: {text}");
         assert!(
             text.contains(&format!("< {}9000", "**".repeat(17))),
             "{text}"
         );
-        // The auth certificate (EF 000A of the JPKI AP) is not personal data.
+        // EF 000A of the second application is not in the policy; EF 0001 is.
         assert!(text.contains("< 308204009000"), "{text}");
+        assert!(!text.contains("30820500"), "{text}");
         // Recorded traces parse back.
-        assert_eq!(Trace::parse(&text).unwrap().len(), 6);
+        assert_eq!(Trace::parse(&text).unwrap().len(), 8);
     }
 
     #[test]
-    fn the_jpki_signature_certificate_is_redacted_but_not_with_secrets_only() {
-        let script = "> 00A4040C0AD392F000260100000001\n< 9000\n\
+    fn secrets_only_keeps_every_response_and_policies_join() {
+        let script = "> 00A4040C05A000000002\n< 9000\n\
                       > 00A4020C020001\n< 9000\n\
                       > 00B0000004\n< 308204009000\n";
-        for (redaction, leaked) in [
-            (Redaction::PersonalData, false),
-            (Redaction::SecretsOnly, true),
-        ] {
-            let replay = ReplayTransport::new(Trace::parse(script).unwrap());
-            let mut traced = TraceTransport::with_redaction(replay, redaction);
-            for e in Trace::parse(script).unwrap().exchanges {
-                traced.transmit_raw(&e.command).unwrap();
-            }
-            assert_eq!(
-                traced.trace().to_text().contains("30820400"),
-                leaked,
-                "{redaction:?}"
-            );
-        }
+        assert!(record(script, Redaction::secrets_only()).contains("30820400"));
+        assert!(record(script, Redaction::default()).contains("30820400"));
+        let joined = Redaction::secrets_only()
+            .with(&PERSONAL[..1])
+            .and(Redaction::secrets_only().with(&PERSONAL[1..]));
+        assert_eq!(joined.personal_files(), PERSONAL);
+        assert!(!record(script, joined).contains("30820400"));
+    }
+
+    #[test]
+    fn a_failed_select_keeps_the_previous_selection() {
+        let script = "> 00A4040C05A000000001\n< 9000\n\
+                      > 00A4040C05A000000009\n< 6A82\n\
+                      > 00B0000002\n< 41429000\n";
+        let text = record(script, Redaction::secrets_only().with(PERSONAL));
+        assert!(text.ends_with("< ****9000\n"), "{text}");
     }
 
     #[test]
