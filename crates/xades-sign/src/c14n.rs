@@ -12,7 +12,7 @@ use roxmltree::{Node, NodeType};
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Which canonicalization algorithm to apply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum C14nMethod {
     /// Canonical XML 1.0 without comments,

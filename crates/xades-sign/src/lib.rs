@@ -12,7 +12,7 @@ mod xml;
 
 pub use crate::{
     c14n::C14nMethod,
-    error::Error,
+    error::{Error, LimitExceeded},
     report::{
         CheckResult, Checks, DocumentType, Level, REPORT_JSON_VERSION, Role, SignatureReport,
         SignedContent, Signer, Status, VerificationReport,

@@ -339,6 +339,37 @@ pub struct SignatureReport {
     pub checks: Checks,
 }
 
+impl SignatureReport {
+    /// The report of a signature that is not verified (outside the prescribed
+    /// positions, or a second one of its role): INVALID/FORMAT_FAILURE by its
+    /// `structure` check with `reason`, every other check not run.
+    pub(crate) fn unverified(id: Option<String>, role: Role, reason: String) -> Self {
+        let skipped = || CheckResult::skipped("structure");
+        Self {
+            id,
+            role,
+            level: Level::Bes,
+            status: Indication::Invalid,
+            sub_indication: Some(SubIndication::FormatFailure),
+            signer: Signer::default(),
+            signing_time: None,
+            timestamp_time: None,
+            path_validated_at: None,
+            waivers: Vec::new(),
+            checks: Checks {
+                structure: CheckResult::invalid(SubIndication::FormatFailure, reason),
+                signing_certificate: skipped(),
+                references: skipped(),
+                signature_value: skipped(),
+                signature_timestamp: skipped(),
+                archive_timestamps: skipped(),
+                validation_data: skipped(),
+                certificate_path: skipped(),
+            },
+        }
+    }
+}
+
 /// The element a signature's first Reference covers, as verified.
 ///
 /// This is the node that was digested, not a second lookup by name: read the

@@ -1,12 +1,18 @@
 //! The cryptographic checks of one signature: the signing certificate's binding, the
 //! References' digests and the SignatureValue.
 
+use std::collections::HashMap;
+
 use cert_signer::DigestAlgorithm;
 use hpki_cert::SubIndication;
+use roxmltree::NodeId;
 
 use super::parts::{Parts, child, decode_b64, digest_from_uri, text_of, text_ref};
 use super::{DSIG, RSA_SHA256, XADES, data::Decoder};
-use crate::{c14n::canonicalize_subtree, report::CheckResult};
+use crate::{
+    c14n::{C14nMethod, canonicalize_subtree},
+    report::CheckResult,
+};
 
 /// The certificate the signature is checked with.
 pub(super) struct SigningCert {
@@ -172,15 +178,46 @@ pub(super) fn decimal_to_hex(dec: &str) -> Option<String> {
     })
 }
 
+/// The digests computed for one document, by element, canonicalization and
+/// algorithm: an element several References (of one or several signatures) cover is
+/// canonicalized and digested once.
+#[derive(Default)]
+pub(super) struct DigestMemo {
+    digests: HashMap<(NodeId, C14nMethod, DigestAlgorithm), Vec<u8>>,
+    /// How many digests were computed (for tests).
+    pub computed: usize,
+}
+
+impl DigestMemo {
+    /// The digest of `node` canonicalized with `method`, computed on first use.
+    pub fn digest(
+        &mut self,
+        node: roxmltree::Node<'_, '_>,
+        method: &C14nMethod,
+        alg: DigestAlgorithm,
+    ) -> &[u8] {
+        let key = (node.id(), method.clone(), alg);
+        let computed = &mut self.computed;
+        self.digests.entry(key).or_insert_with(|| {
+            *computed += 1;
+            let mut buf = Vec::new();
+            canonicalize_subtree(node, method, &mut buf);
+            alg.hash(&buf)
+        })
+    }
+}
+
 /// What the first Reference covers: element name, byte range, text.
 pub(super) type Content = (String, std::ops::Range<usize>, String);
 
 /// Recomputes every Reference's digest. The first Reference must cover the element at
 /// its schema position when the signature has a prescribed role (`expected_content`);
 /// its content is returned only then.
-pub(super) fn check_references(parts: &Parts<'_, '_>) -> (CheckResult, Option<Content>) {
+pub(super) fn check_references(
+    parts: &Parts<'_, '_>,
+    memo: &mut DigestMemo,
+) -> (CheckResult, Option<Content>) {
     let mut content = None;
-    let mut buf = Vec::new();
     for (i, r) in parts.references.iter().enumerate() {
         let r = match r {
             Ok(r) => r,
@@ -242,9 +279,7 @@ pub(super) fn check_references(parts: &Parts<'_, '_>) -> (CheckResult, Option<Co
                 );
             }
         };
-        buf.clear();
-        canonicalize_subtree(target, &r.method, &mut buf);
-        if alg.hash(&buf) != expected {
+        if memo.digest(target, &r.method, alg) != expected.as_slice() {
             return (
                 CheckResult::invalid(
                     SubIndication::HashFailure,
@@ -308,6 +343,29 @@ pub(super) fn check_signature_value(parts: &Parts<'_, '_>, cert: &SigningCert) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_element_is_digested_once_per_method_and_algorithm() {
+        let limits = crate::Limits::default();
+        let Ok(parsed) = crate::xml::parse("<a><b id=\"b\">x</b></a>", &limits) else {
+            panic!("parse")
+        };
+        let Some(b) = parsed.ids.get("b").and_then(|n| parsed.doc.get_node(*n)) else {
+            panic!("b")
+        };
+        let mut memo = DigestMemo::default();
+        let first = memo
+            .digest(b, &C14nMethod::Inclusive, DigestAlgorithm::Sha256)
+            .to_vec();
+        let again = memo
+            .digest(b, &C14nMethod::Inclusive, DigestAlgorithm::Sha256)
+            .to_vec();
+        assert_eq!(first, again);
+        assert_eq!(memo.computed, 1);
+        memo.digest(b, &C14nMethod::exclusive(), DigestAlgorithm::Sha256);
+        memo.digest(b, &C14nMethod::Inclusive, DigestAlgorithm::Sha384);
+        assert_eq!(memo.computed, 3);
+    }
 
     #[test]
     fn decimal_serials_convert_to_hex() {

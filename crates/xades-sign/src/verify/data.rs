@@ -1,10 +1,11 @@
 //! The validation data a signature carries (CertificateValues, RevocationValues, also
 //! inside TimeStampValidationData), decoded once, and the level it claims.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hpki_cert::SubIndication;
-use roxmltree::Node;
+use roxmltree::{Node, NodeId};
 
 use super::parts::{Parts, text_ref};
 use super::{XADES, XADES141};
@@ -47,12 +48,16 @@ impl ValidationData {
     ) -> (Self, Vec<String>) {
         let mut certs = Vec::new();
         let mut crls = Vec::new();
-        let mut problems = Vec::new();
+        let mut problems = Problems::default();
         let Some(usp) = parts.unsigned_signature_properties else {
-            return (Self { certs, crls }, problems);
+            return (Self { certs, crls }, Vec::new());
         };
-        let mut parsed_certs: Vec<(String, Arc<hpki_cert::Certificate>)> = Vec::new();
-        let mut parsed_crls: Vec<(String, Arc<hpki_cert::Crl>)> = Vec::new();
+        // Each value with its element and position, named only if it has a problem.
+        let mut parsed_certs: Vec<(Value<'_, '_>, Arc<hpki_cert::Certificate>)> = Vec::new();
+        let mut parsed_crls: Vec<(Value<'_, '_>, Arc<hpki_cert::Crl>)> = Vec::new();
+        // 1-based positions among same-named siblings, counted in document order (a
+        // count of the preceding siblings per value would be quadratic).
+        let mut positions: HashMap<(Option<NodeId>, &str), usize> = HashMap::new();
         for n in usp.descendants().filter(Node::is_element) {
             let name = n.tag_name();
             if !matches!(name.namespace(), Some(XADES | XADES141)) {
@@ -63,11 +68,15 @@ impl ValidationData {
                 "EncapsulatedCRLValue" => false,
                 _ => continue,
             };
-            let what = format!("{} #{} ({})", name.name(), index_of(n), path_of(n));
+            let position = positions
+                .entry((n.parent().map(|p| p.id()), name.name()))
+                .or_insert(0);
+            *position += 1;
+            let what = Value(n, *position);
             let der = match decoder.base64(&text_ref(n)) {
                 Ok(d) => d,
                 Err(e) => {
-                    problems.push(format!("{what}: {e}"));
+                    problems.push(|| format!("{what}: {e}"));
                     continue;
                 }
             };
@@ -77,7 +86,7 @@ impl ValidationData {
                         certs.push(der.to_vec());
                         parsed_certs.push((what, c));
                     }
-                    Err(e) => problems.push(format!("{what}: {e}")),
+                    Err(e) => problems.push(|| format!("{what}: {e}")),
                 }
             } else {
                 match decoder.cache.crl(&der) {
@@ -85,45 +94,94 @@ impl ValidationData {
                         crls.push(der.to_vec());
                         parsed_crls.push((what, c));
                     }
-                    Err(e) => problems.push(format!("{what}: {e}")),
+                    Err(e) => problems.push(|| format!("{what}: {e}")),
                 }
             }
         }
         // Integrity: every value the signature carries must be what its issuer signed.
         // A certificate or CRL altered in transit that no path happens to use would
         // otherwise pass unseen.
-        let pool: Vec<&hpki_cert::Certificate> = parsed_certs
+        // The candidate issuers by subject, each subject formatted once.
+        let mut pool: HashMap<String, Vec<&hpki_cert::Certificate>> = HashMap::new();
+        for c in parsed_certs
             .iter()
             .map(|(_, c)| &**c)
             .chain(trust.anchors())
             .chain(trust.intermediates())
-            .collect();
+        {
+            pool.entry(c.subject()).or_default().push(c);
+        }
         for (what, cert) in &parsed_certs {
             if let Err(e) = issued_by_one_of(cert.issuer(), &pool, |issuer| {
                 decoder.cache.verify_certificate_signature(cert, issuer)
             }) {
-                problems.push(format!("{what} ({}): {e}", cert.subject()));
+                problems.push(|| format!("{what} ({}): {e}", cert.subject()));
             }
         }
         for (what, crl) in &parsed_crls {
             if let Err(e) = issued_by_one_of(crl.issuer().to_owned(), &pool, |issuer| {
                 decoder.cache.verify_crl_signature(crl, issuer)
             }) {
-                problems.push(format!("{what} (CRL of {}): {e}", crl.issuer()));
+                problems.push(|| format!("{what} (CRL of {}): {e}", crl.issuer()));
             }
         }
-        (Self { certs, crls }, problems)
+        (Self { certs, crls }, problems.finish())
+    }
+}
+
+/// A value of the validation data: its element and 1-based position among its
+/// same-named siblings; displayed as `EncapsulatedX509Certificate #2 (CertificateValues)`.
+#[derive(Clone, Copy)]
+struct Value<'a, 'i>(Node<'a, 'i>, usize);
+
+impl core::fmt::Display for Value<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} #{} ({})",
+            self.0.tag_name().name(),
+            self.1,
+            path_of(self.0)
+        )
+    }
+}
+
+/// How many validation-data problems are named one by one in the report; the rest
+/// are counted (a hostile signature may carry thousands of broken values).
+const MAX_PROBLEMS: usize = 10;
+
+/// The problems found: the first [`MAX_PROBLEMS`] formatted, the others counted.
+#[derive(Default)]
+struct Problems {
+    named: Vec<String>,
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, problem: impl FnOnce() -> String) {
+        if self.named.len() < MAX_PROBLEMS {
+            self.named.push(problem());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if self.more > 0 {
+            self.named.push(format!("… and {} more", self.more));
+        }
+        self.named
     }
 }
 
 /// Whether one of the certificates of `pool` named `issuer` verifies (`verify`).
 fn issued_by_one_of(
     issuer: String,
-    pool: &[&hpki_cert::Certificate],
+    pool: &HashMap<String, Vec<&hpki_cert::Certificate>>,
     verify: impl Fn(&hpki_cert::Certificate) -> Result<(), hpki_cert::Error>,
 ) -> Result<(), String> {
     let mut tried = 0;
-    for cand in pool.iter().filter(|c| c.subject() == issuer) {
+    for cand in pool.get(&issuer).into_iter().flatten() {
         tried += 1;
         if verify(cand).is_ok() {
             return Ok(());
@@ -138,13 +196,6 @@ fn issued_by_one_of(
             "its signature does not verify with the key of {issuer}"
         ))
     }
-}
-
-/// 1-based position of `n` among its same-named siblings.
-fn index_of(n: Node<'_, '_>) -> usize {
-    n.prev_siblings()
-        .filter(|s| s.tag_name() == n.tag_name())
-        .count()
 }
 
 /// The local names from the UnsignedSignatureProperties down to `n`'s parent.

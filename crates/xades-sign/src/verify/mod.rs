@@ -2,6 +2,7 @@
 
 mod crypto;
 mod data;
+mod layout;
 mod parts;
 mod poe;
 
@@ -149,21 +150,54 @@ impl Verifier {
         let mut content = Vec::new();
         let mut seen: Vec<Role> = Vec::new();
 
-        for sig in root
+        let all: Vec<Node<'_, '_>> = root
             .descendants()
             .filter(|n| n.is_element() && n.has_tag_name((DSIG, "Signature")))
-        {
+            .collect();
+        if all.len() > self.limits.max_signatures {
+            let e = crate::Error::from(crate::error::LimitExceeded::Signatures {
+                count: all.len(),
+                limit: self.limits.max_signatures,
+            });
+            let mut report = VerificationReport::input_error(e.to_string(), at);
+            report.document_type = document_type;
+            return report;
+        }
+        // Digests shared by the signatures of this document.
+        let mut memo = crypto::DigestMemo::default();
+        for sig in all {
             let role = role_of(sig, document_type);
-            if role == Role::Unknown {
-                errors.push(format!(
-                    "a ds:Signature{} is not at a prescribed position (PrescriptionSign/DispensingSign)",
-                    sig.attribute("Id").map(|i| format!(" (Id {i:?})")).unwrap_or_default()
-                ));
+            // A signature outside the prescribed positions, or a second one of a role,
+            // is named and INVALID without being verified: it protects nothing a
+            // reader uses, and verifying it would digest what it covers again.
+            let stray = if role == Role::Unknown {
+                Some(format!(
+                    "a ds:Signature{} at {} is not at a prescribed position \
+                     (PrescriptionSign/DispensingSign)",
+                    id_text(sig),
+                    layout_path(sig)
+                ))
             } else if seen.contains(&role) {
-                errors.push(format!("more than one {} signature", role.as_str()));
+                Some(format!(
+                    "more than one {} signature: the ds:Signature{} at {} is not verified",
+                    role.as_str(),
+                    id_text(sig),
+                    layout_path(sig)
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = stray {
+                signatures.push(SignatureReport::unverified(
+                    sig.attribute("Id").map(str::to_owned),
+                    role,
+                    format!("{why}; not verified"),
+                ));
+                errors.push(why);
+                continue;
             }
             seen.push(role);
-            let (report, signed) = self.verify_signature(parsed, sig, role, at);
+            let (report, signed) = self.verify_signature(parsed, sig, role, at, &mut memo);
             signatures.push(report);
             content.extend(signed);
         }
@@ -186,6 +220,7 @@ impl Verifier {
         if signatures.is_empty() && errors.is_empty() {
             errors.push("no signature found".into());
         }
+        errors.extend(layout::check(root, document_type));
         let (status, sub_indication) = if errors.is_empty() {
             signatures.iter().max_by_key(|s| s.status).map_or(
                 (Indication::Invalid, Some(SubIndication::FormatFailure)),
@@ -211,6 +246,7 @@ impl Verifier {
         sig: Node<'_, '_>,
         role: Role,
         at: jiff::Timestamp,
+        memo: &mut crypto::DigestMemo,
     ) -> (SignatureReport, Option<SignedContent>) {
         let mut report = SignatureReport {
             id: sig.attribute("Id").map(str::to_owned),
@@ -236,7 +272,7 @@ impl Verifier {
         };
         // 2. Structure: what cannot be read stops here; a profile rule broken is its
         // own failure, and every other check still runs.
-        let parts = match parts::Parts::read(parsed, sig, role) {
+        let parts = match parts::Parts::read(parsed, sig, role, &self.limits) {
             Ok(p) => p,
             Err(reason) => {
                 report.checks.structure =
@@ -266,7 +302,7 @@ impl Verifier {
         }
 
         // 3–4. References.
-        let (check, signed) = crypto::check_references(&parts);
+        let (check, signed) = crypto::check_references(&parts, memo);
         report.checks.references = check;
 
         // 5. Signature value.
@@ -375,6 +411,25 @@ fn common_name(rfc4514: &str) -> Option<String> {
         .split(',')
         .find_map(|rdn| rdn.trim().strip_prefix("CN="))
         .map(str::to_owned)
+}
+
+/// ` (Id "…")` when the element has an `Id`.
+fn id_text(n: Node<'_, '_>) -> String {
+    n.attribute("Id")
+        .map(|i| format!(" (Id {i:?})"))
+        .unwrap_or_default()
+}
+
+/// The local names from the root to `n` (`/Document/Prescription/…`), and the byte
+/// offset.
+fn layout_path(n: Node<'_, '_>) -> String {
+    let mut names: Vec<&str> = n
+        .ancestors()
+        .filter(Node::is_element)
+        .map(|a| a.tag_name().name())
+        .collect();
+    names.reverse();
+    format!("/{} (byte {})", names.join("/"), n.range().start)
 }
 
 fn document_type(root: Node<'_, '_>) -> DocumentType {

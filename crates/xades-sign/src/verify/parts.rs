@@ -7,7 +7,12 @@ use cert_signer::DigestAlgorithm;
 use roxmltree::{Node, NodeId};
 
 use super::{DSIG, RSA_SHA256, SIGNED_PROPERTIES_TYPE, XADES};
-use crate::{c14n::C14nMethod, report::Role, xml::Parsed};
+use crate::{
+    c14n::C14nMethod,
+    error::LimitExceeded,
+    report::Role,
+    xml::{Limits, Parsed},
+};
 
 /// One `ds:Reference`, as far as it could be read.
 pub(super) struct Reference<'a, 'i> {
@@ -46,7 +51,14 @@ pub(super) struct Parts<'a, 'i> {
 impl<'a, 'i> Parts<'a, 'i> {
     /// Reads the parts. `Err` only when not even SignedInfo and SignatureValue are
     /// there: then nothing can be checked.
-    pub fn read(parsed: &'a Parsed<'i>, sig: Node<'a, 'i>, role: Role) -> Result<Self, String> {
+    /// More References than [`Limits::max_references`] is such a case: none is read
+    /// (nor digested).
+    pub fn read(
+        parsed: &'a Parsed<'i>,
+        sig: Node<'a, 'i>,
+        role: Role,
+        limits: &Limits,
+    ) -> Result<Self, String> {
         let mut elems = sig.children().filter(Node::is_element);
         let signed_info = elems
             .next()
@@ -70,6 +82,17 @@ impl<'a, 'i> Parts<'a, 'i> {
             .filter(|o| o.has_tag_name((DSIG, "Object")))
             .collect();
 
+        let count = signed_info
+            .children()
+            .filter(|n| n.has_tag_name((DSIG, "Reference")))
+            .count();
+        if count > limits.max_references {
+            return Err(crate::Error::from(LimitExceeded::References {
+                count,
+                limit: limits.max_references,
+            })
+            .to_string());
+        }
         let mut si = signed_info.children().filter(Node::is_element).peekable();
         let signed_info_c14n = si
             .next_if(|n| n.has_tag_name((DSIG, "CanonicalizationMethod")))
