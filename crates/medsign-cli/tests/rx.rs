@@ -427,3 +427,115 @@ fn cms_sign_then_verify_with_openssl() {
 fn predicates_contains(needle: &'static str) -> predicates::str::ContainsPredicate {
     predicates::str::contains(needle)
 }
+
+/// A folder holding a nesting bomb, a FIFO, a link to `/dev/zero`, a symlink loop (a
+/// link to the folder itself and a link to itself) and a valid sample: the run ends
+/// (no stack overflow, no endless read, no blocking open, no endless walk), the
+/// sample is VALID and every other entry is INVALID with its named failure, and the
+/// summary counts them all.
+#[cfg(unix)]
+#[test]
+fn a_folder_of_hostile_entries_reports_each_by_name_and_the_sample_valid() {
+    use std::os::unix::fs::symlink;
+    require("mkfifo", "coreutils");
+    let fx = fixtures();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        fx.join("eprescription/prescription-004_01.xml"),
+        d.join("a-valid.xml"),
+    )
+    .unwrap();
+    let depth = 100_000;
+    let bomb = format!(
+        "<Document><Prescription>{}{}</Prescription></Document>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    );
+    std::fs::write(d.join("bomb.xml"), bomb).unwrap();
+    let made = StdCommand::new("mkfifo")
+        .arg(d.join("fifo.xml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    symlink("/dev/zero", d.join("zero.xml")).unwrap();
+    symlink(".", d.join("loop")).unwrap();
+    symlink("self.xml", d.join("self.xml")).unwrap();
+
+    let out = medsign()
+        .timeout(std::time::Duration::from_secs(120))
+        .args([
+            "rx",
+            "verify",
+            "--json",
+            "--offline",
+            "--at",
+            "2024-01-01T00:00:00Z",
+        ])
+        .arg("--trust")
+        .arg(fx.join("trust"))
+        .arg(d)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let mut seen = std::collections::BTreeMap::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let file = v["file"].as_str().unwrap();
+        let name = file.rsplit('/').next().unwrap().to_owned();
+        let errors: Vec<String> = v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_owned())
+            .collect();
+        seen.insert(
+            name,
+            (v["status"].as_str().unwrap().to_owned(), errors.join(" | ")),
+        );
+    }
+    let expect = [
+        ("a-valid.xml", "VALID", ""),
+        ("bomb.xml", "INVALID", "Limits::max_depth"),
+        (
+            "fifo.xml",
+            "INVALID",
+            "not a regular file (a FIFO): not opened",
+        ),
+        (
+            "zero.xml",
+            "INVALID",
+            "not a regular file (a character device): not opened",
+        ),
+        ("loop", "INVALID", "symlink loop"),
+        ("self.xml", "INVALID", "cannot read"),
+    ];
+    for (name, status, reason) in expect {
+        let (got, errors) = seen
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not reported:\n{stdout}"));
+        assert_eq!(got, status, "{name}: {errors}");
+        assert!(errors.contains(reason), "{name}: {errors}");
+    }
+    assert_eq!(seen.len(), expect.len(), "{stdout}");
+    assert!(
+        stderr.contains("6 document(s): 1 VALID, 5 INVALID, 0 INDETERMINATE"),
+        "{stderr}"
+    );
+
+    // Opted in, the device is read up to the size limit and no further.
+    let out = medsign()
+        .timeout(std::time::Duration::from_secs(60))
+        .args(["rx", "verify", "--json", "--offline", "--follow-special"])
+        .arg(d.join("zero.xml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("more than the limit of 4194304: not read"),
+        "{stdout}"
+    );
+}

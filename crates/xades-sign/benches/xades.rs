@@ -2,13 +2,15 @@
 //! `sign_prescription_host`: building and signing a prescription with a signer that
 //! returns a precomputed signature (the host's own cost, without the card).
 //! `c14n_signed_info`/`parse_sample`: parts of the verification cost.
+//! `limits_prescan_*`: the linear pre-scan of [`Limits`]; `worst_within_limits/*`: the
+//! parser, c14n and verifier on the worst documents the default limits let through.
 
 use std::hint::black_box;
 
 use cert_signer::{CertSigner, DigestAlgorithm, SignError};
 use criterion::{Criterion, criterion_group, criterion_main};
 use xades_sign::{
-    C14nMethod, Indication, Prescription, SignOptions, SignatureIds, TrustStore, Verifier,
+    C14nMethod, Indication, Limits, Prescription, SignOptions, SignatureIds, TrustStore, Verifier,
 };
 
 const SAMPLE: &str = concat!(
@@ -29,6 +31,45 @@ impl CertSigner for Precomputed {
     fn sign_digest(&mut self, _: DigestAlgorithm, _: &[u8]) -> Result<Vec<u8>, SignError> {
         Ok(self.signature.clone())
     }
+}
+
+/// Elements of 64 attributes each, up to `max` bytes.
+fn worst_attributes(max: usize) -> Vec<u8> {
+    let mut element = String::from("<e");
+    for i in 0..64 {
+        element.push_str(&format!(" a{i}=\"\""));
+    }
+    element.push_str("/>");
+    let mut doc = String::from("<r>");
+    while doc.len() + element.len() + 4 < max {
+        doc.push_str(&element);
+    }
+    doc.push_str("</r>");
+    doc.into_bytes()
+}
+
+/// 16 nested elements declaring 32 prefixes each (512 in scope), then 512 children
+/// that each redeclare one: the total limit (1024) spent for the most copying.
+fn worst_namespaces() -> Vec<u8> {
+    let mut doc = String::new();
+    for level in 0..16 {
+        doc.push_str("<n");
+        for i in 0..32 {
+            doc.push_str(&format!(" xmlns:p{level}x{i}=\"urn:{level}:{i}\""));
+        }
+        doc.push('>');
+    }
+    for i in 0..512 {
+        doc.push_str(&format!(
+            "<c xmlns:p0x{}=\"urn:other\"><p0x{}:d/></c>",
+            i % 32,
+            i % 32
+        ));
+    }
+    for _ in 0..16 {
+        doc.push_str("</n>");
+    }
+    doc.into_bytes()
 }
 
 fn verifier_anchors(dir: &str) -> Vec<hpki_cert::Certificate> {
@@ -115,6 +156,32 @@ fn benches(c: &mut Criterion) {
             b.iter(|| rsa::PublicKey::from_public_key_der(black_box(&spki)))
         });
     }
+    // Issue 16: the linear pre-scan of the limits, on the sample and on a 4 MiB
+    // document at the attribute limit; and the parser and c14n on the worst documents
+    // the default limits let through (every element at 64 attributes; 512 namespace
+    // bindings in scope and 512 children that each redeclare one, roxmltree copying
+    // the scope for each).
+    let limits = Limits::default();
+    c.bench_function("limits_prescan_sample", |b| {
+        b.iter(|| limits.check(black_box(&sample)))
+    });
+    let attributes = worst_attributes(limits.max_bytes);
+    c.bench_function("limits_prescan_4mib_attributes", |b| {
+        b.iter(|| limits.check(black_box(&attributes)))
+    });
+    let mut slow = c.benchmark_group("worst_within_limits");
+    slow.sample_size(10);
+    slow.bench_function("parse_c14n_4mib_attributes", |b| {
+        b.iter(|| xades_sign::canonicalize(black_box(&attributes), None, &C14nMethod::Inclusive))
+    });
+    let namespaces = worst_namespaces();
+    slow.bench_function("parse_c14n_namespaces", |b| {
+        b.iter(|| xades_sign::canonicalize(black_box(&namespaces), None, &C14nMethod::Inclusive))
+    });
+    slow.bench_function("verify_4mib_attributes", |b| {
+        b.iter(|| verifier.verify(black_box(&attributes)))
+    });
+    slow.finish();
     c.bench_function("parse_sample", |b| {
         b.iter(|| xades_sign::canonicalize(black_box(b"<a/>"), None, &C14nMethod::Inclusive))
     });

@@ -76,6 +76,27 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Checks `input` against these limits without parsing it: its size, UTF-8, and
+    /// the counts of the linear pre-scan (nesting depth, attributes and namespace
+    /// declarations per element, namespace declarations and elements in all). The
+    /// verifier and the builders do this before every parse; the signature and
+    /// reference counts are checked by the verifier on the parsed document.
+    ///
+    /// ```
+    /// use xades_sign::{Error, LimitExceeded, Limits};
+    /// let deep = format!("{}{}", "<a>".repeat(300), "</a>".repeat(300));
+    /// assert!(matches!(
+    ///     Limits::default().check(deep.as_bytes()),
+    ///     Err(Error::Limit(LimitExceeded::Depth { limit: 256, .. }))
+    /// ));
+    /// ```
+    pub fn check(&self, input: &[u8]) -> Result<(), Error> {
+        let text = check_input(input, self)?;
+        prescan(text.as_bytes(), self).map(|_| ())
+    }
+}
+
 /// A parsed document with its id index (`id`, `Id` and `ID` attributes without a
 /// namespace).
 pub(crate) struct Parsed<'i> {

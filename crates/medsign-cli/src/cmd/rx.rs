@@ -58,6 +58,11 @@ pub struct VerifyArgs {
     /// Documents verified in parallel (default: the number of CPUs).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Also read FIFOs, devices and sockets (by default each is reported as a failed
+    /// entry and never opened: reading one may block forever or never end). Reads stop
+    /// at the size limit either way.
+    #[arg(long)]
+    follow_special: bool,
 }
 
 /// Arguments of `medsign rx sign`.
@@ -127,39 +132,126 @@ pub fn run(cmd: RxCmd) -> CliResult {
     }
 }
 
-/// The documents under `paths`: files as given, folders searched for `*.xml`
-/// (sorted, recursively).
-fn collect_documents(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| io_error(dir, &e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("xml"))
-            {
-                out.push(path);
-            }
+/// A document to verify: a file as given or found in a folder, or an entry of a
+/// folder that cannot be one, with the reason (reported as that entry's failure).
+struct Entry {
+    path: PathBuf,
+    problem: Option<String>,
+}
+
+impl Entry {
+    fn document(path: PathBuf) -> Self {
+        Self {
+            path,
+            problem: None,
         }
-        Ok(())
     }
+}
+
+/// What identifies a folder however it is reached (device and inode; elsewhere the
+/// canonical path).
+#[cfg(unix)]
+type FolderKey = (u64, u64);
+#[cfg(not(unix))]
+type FolderKey = PathBuf;
+
+#[cfg(unix)]
+fn folder_key(_path: &Path, meta: &std::fs::Metadata) -> Option<FolderKey> {
+    use std::os::unix::fs::MetadataExt as _;
+    Some((meta.dev(), meta.ino()))
+}
+#[cfg(not(unix))]
+fn folder_key(path: &Path, _meta: &std::fs::Metadata) -> Option<FolderKey> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// The documents under `paths`: files as given, folders searched for `*.xml`
+/// (sorted, recursively, without recursion on the call stack). A folder is searched
+/// once however many links lead to it: a symbolic link back to a folder already
+/// searched (a loop, or a second way in) is reported as a failed entry, never
+/// followed. Nothing is opened here: files are checked when they are read.
+fn collect_documents(paths: &[PathBuf]) -> Result<Vec<Entry>, CliError> {
     let mut out = Vec::new();
+    let mut visited: std::collections::HashMap<FolderKey, PathBuf> =
+        std::collections::HashMap::new();
     for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else if path.exists() {
-            out.push(path.clone());
-        } else {
-            return Err(CliError::input(tf!(
-                "{}: no such file or folder",
-                "{}: ファイルもフォルダもありません",
-                path.display()
-            )));
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CliError::input(tf!(
+                    "{}: no such file or folder",
+                    "{}: ファイルもフォルダもありません",
+                    path.display()
+                )));
+            }
+            Err(e) => {
+                out.push(Entry {
+                    path: path.clone(),
+                    problem: Some(tf!("cannot read: {e}", "読めません: {e}")),
+                });
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            out.push(Entry::document(path.clone()));
+            continue;
+        }
+        if let Some(key) = folder_key(path, &meta)
+            && visited.insert(key, path.clone()).is_some()
+        {
+            continue;
+        }
+        // One iterator of sorted entries per open folder: depth-first, in order.
+        let mut open = vec![sorted_entries(path)?.into_iter()];
+        while let Some(entries) = open.last_mut() {
+            let Some(entry) = entries.next() else {
+                open.pop();
+                continue;
+            };
+            let is_xml = entry
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("xml"));
+            let is_link = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.is_symlink());
+            match std::fs::metadata(&entry) {
+                Ok(meta) if meta.is_dir() => {
+                    if let Some(key) = folder_key(&entry, &meta)
+                        && let Some(first) = visited.get(&key)
+                    {
+                        let problem = tf!(
+                            "symlink loop: leads to the folder {} again, not followed",
+                            "シンボリックリンクのループ: フォルダ {} に戻るため辿りません",
+                            first.display()
+                        );
+                        out.push(Entry {
+                            path: entry,
+                            problem: Some(problem),
+                        });
+                        continue;
+                    }
+                    if let Some(key) = folder_key(&entry, &meta) {
+                        visited.insert(key, entry.clone());
+                    }
+                    match sorted_entries(&entry) {
+                        Ok(children) => open.push(children.into_iter()),
+                        Err(e) => out.push(Entry {
+                            path: entry,
+                            problem: Some(e.to_string()),
+                        }),
+                    }
+                }
+                Ok(_) if is_xml => out.push(Entry::document(entry)),
+                Ok(_) => {}
+                // A document that cannot be looked at, or a link that leads around in
+                // a circle (ELOOP; a link to nothing that is not named like a document
+                // is ignored like any other file).
+                Err(e) if is_xml || (is_link && e.kind() != std::io::ErrorKind::NotFound) => {
+                    out.push(Entry {
+                        path: entry,
+                        problem: Some(tf!("cannot read: {e}", "読めません: {e}")),
+                    });
+                }
+                Err(_) => {}
+            }
         }
     }
     if out.is_empty() {
@@ -171,9 +263,88 @@ fn collect_documents(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
+/// The paths in `dir`, sorted.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| io_error(dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+/// What a file that is not a regular file is, in words.
+fn special_kind(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return t("a FIFO", "FIFO");
+        }
+        if file_type.is_char_device() {
+            return t("a character device", "キャラクタデバイス");
+        }
+        if file_type.is_block_device() {
+            return t("a block device", "ブロックデバイス");
+        }
+        if file_type.is_socket() {
+            return t("a socket", "ソケット");
+        }
+    }
+    if file_type.is_dir() {
+        return t("a folder", "フォルダ");
+    }
+    t("not a regular file", "通常のファイルではない")
+}
+
+/// Reads the document at `path`, checked before reading: a FIFO, device or socket is
+/// never opened unless `follow_special` (reading one may block forever or never
+/// end), a regular file larger than `max` is not read, and the read stops after
+/// `max + 1` bytes whatever the file turns out to be. The error is the document's
+/// failure, in words.
+fn read_document(path: &Path, follow_special: bool, max: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| tf!("cannot read: {e}", "読めません: {e}");
+    let too_large = |size: String| {
+        tf!(
+            "{size} bytes, more than the limit of {max}: not read",
+            "{size} バイトで上限 {max} を超えるため読みません"
+        )
+    };
+    let special = |kind: &str| {
+        tf!(
+            "not a regular file ({kind}): not opened (--follow-special reads it)",
+            "通常のファイルではありません（{kind}）: 開きません（--follow-special で読みます）"
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() && !follow_special {
+        return Err(special(special_kind(meta.file_type())));
+    }
+    let limit = u64::try_from(max).unwrap_or(u64::MAX);
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(meta.len().to_string()));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // The file opened is checked again: the path may have changed since.
+    let opened = file.metadata().map_err(cannot)?;
+    if !opened.is_file() && !follow_special {
+        return Err(special(special_kind(opened.file_type())));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > max {
+        return Err(too_large(format!(">{max}")));
+    }
+    Ok(bytes)
+}
+
 fn verify(args: VerifyArgs) -> CliResult {
     let trust = args.validation.trust_store()?;
     let files = collect_documents(&args.paths)?;
+    let max_bytes = xades_sign::Limits::default().max_bytes;
     let mut verifier = args.validation.configure(Verifier::new(trust))?;
     if let Some(at) = args.at {
         verifier = verifier.at(at);
@@ -194,10 +365,12 @@ fn verify(args: VerifyArgs) -> CliResult {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(i) else { break };
-                    let report = std::fs::read(file)
-                        .map(|bytes| verifier.verify(&bytes))
-                        .map_err(|e| e.to_string());
-                    bar.set_message(file.display().to_string());
+                    let report = match &file.problem {
+                        Some(problem) => Err(problem.clone()),
+                        None => read_document(&file.path, args.follow_special, max_bytes)
+                            .and_then(|bytes| verify_caught(&verifier, &bytes)),
+                    };
+                    bar.set_message(file.path.display().to_string());
                     bar.inc(1);
                     if let Ok(mut r) = results.lock()
                         && let Some(slot) = r.get_mut(i)
@@ -222,11 +395,10 @@ fn verify(args: VerifyArgs) -> CliResult {
         ))?;
     }
     for (file, result) in files.iter().zip(results) {
-        let name = file.display().to_string();
+        let name = file.path.display().to_string();
         let report = match result {
             Some(Ok(report)) => report,
-            Some(Err(e)) => {
-                let reason = tf!("cannot read: {e}", "読めません: {e}");
+            Some(Err(reason)) => {
                 VerificationReport::unreadable(reason, args.at.unwrap_or_else(jiff::Timestamp::now))
             }
             None => continue,
@@ -277,6 +449,20 @@ fn verify(args: VerifyArgs) -> CliResult {
     } else {
         Exit::NotValid
     })
+}
+
+/// Verifies one document; a panic (a bug) is that document's failure, not the
+/// end of the run.
+fn verify_caught(verifier: &Verifier, bytes: &[u8]) -> Result<VerificationReport, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verifier.verify(bytes))).map_err(
+        |_| {
+            t(
+                "internal error while verifying (a bug: please report it)",
+                "検証中の内部エラー（不具合です。報告してください）",
+            )
+            .to_owned()
+        },
+    )
 }
 
 fn indication_text(i: Indication, sub: Option<xades_sign::SubIndication>) -> String {
