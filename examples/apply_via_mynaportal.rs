@@ -101,7 +101,7 @@ fn run() -> Result<()> {
     } else {
         Box::new(ApduCard::open(InProcess::new(virtual_card))?)
     };
-    let auth_pin = AuthPin::new(card_sim::default_pins::AUTH, &rules.pins)?;
+    let auth_pin = AuthPin::new(card_sim::default_pins::AUTH)?;
     let mut session = Portal::new(HttpTransport::new(&base_url), rules.clone())
         .login(card.as_mut(), &auth_pin)?;
     line(

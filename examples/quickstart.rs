@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use authority_forms::{Authority, Qualification, RuleSet};
 use card_sim::{HpkiHolder, InProcess, MyNumberCard, VirtualHpkiCard};
-use hpki_card::{App, HpkiCard, HpkiSigner, Pin, Profile};
+use hpki_card::{HpkiCard, Pin};
 use jpki_card::{AuthPin, JpkiCard, LastTry};
 use mynaportal_client::{
     ApduCard, AssistPin, HttpTransport, Method, Portal, PortalCard, SignaturePin,
@@ -84,10 +84,8 @@ fn run() -> Result<()> {
     // 1. Apply with the My Number Card (user-auth PIN to log in, input-support PIN to
     //    read the basic four items, signature PIN to sign the application).
     let mut card: Box<dyn PortalCard> = Box::new(ApduCard::open(InProcess::new(my_number_card))?);
-    let mut session = Portal::new(HttpTransport::new(&url), rules.clone()).login(
-        card.as_mut(),
-        &mynaportal_client::AuthPin::new(card_sim::default_pins::AUTH, &rules.pins)?,
-    )?;
+    let mut session = Portal::new(HttpTransport::new(&url), rules.clone())
+        .login(card.as_mut(), &AuthPin::new(card_sim::default_pins::AUTH)?)?;
     let mut op = HttpTransport::new(&url);
     operator(
         &mut op,
@@ -166,8 +164,8 @@ fn run() -> Result<()> {
 
     // 2. Local signing with the HPKI card (the per-signature PIN is presented once).
     let hpki = VirtualHpkiCard::test_card(HpkiHolder::Physician)?;
-    let hpki_card = HpkiCard::open(InProcess::new(hpki), App::Signing, Profile::Jma)?;
-    let mut hpki_signer = HpkiSigner::new(hpki_card, Pin::new("1234")?)?;
+    let hpki_card = HpkiCard::open(InProcess::new(hpki))?;
+    let mut hpki_signer = hpki_card.into_signer(Pin::new("1234")?, LastTry::Refuse)?;
     let local = xades_sign::sign_prescription(
         &Prescription::new(PRESCRIPTION_CSV),
         &mut hpki_signer,

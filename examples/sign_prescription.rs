@@ -19,7 +19,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use card_sim::{HpkiHolder, HpkiTestCertificates, InProcess, VirtualHpkiCard};
-use hpki_card::{App, HpkiCard, HpkiSigner, Pin};
+use hpki_card::{HpkiCard, LastTry, Pin};
 use xades_sign::{Prescription, SignOptions, SignatureIds, sign_prescription};
 
 /// The documented PIN of card-sim's virtual HPKI cards.
@@ -86,8 +86,8 @@ fn run() -> Result<ExitCode> {
                 other => return Ok(usage(&format!("unknown card {other:?}"))),
             };
             let virtual_card = InProcess::new(VirtualHpkiCard::test_card(holder)?);
-            let hpki = HpkiCard::open_detect(virtual_card, App::Signing)?;
-            let mut signer = HpkiSigner::new(hpki, Pin::new(VIRTUAL_CARD_PIN)?)?;
+            let hpki = HpkiCard::open(virtual_card)?;
+            let mut signer = hpki.into_signer(Pin::new(VIRTUAL_CARD_PIN)?, LastTry::Refuse)?;
             let signed = sign_prescription(&prescription, &mut signer, &opts)?;
             if let Some(dir) = trust_out {
                 HpkiTestCertificates::generate(holder)?.write_anchors(&dir)?;
@@ -136,18 +136,19 @@ fn sign_with_reader(
         }
         None => ctx.connect_first()?,
     };
-    let mut hpki = HpkiCard::open_detect(transport, App::Signing)?;
+    let mut hpki = HpkiCard::open(transport)?;
     match hpki.pin_status()? {
-        hpki_card::PinStatus::TriesLeft(n) => {
-            eprintln!("HPKI signing PIN ({n} tries left), one line on standard input:");
-        }
         hpki_card::PinStatus::Blocked => return Err("the PIN is blocked".into()),
-        hpki_card::PinStatus::Verified => eprintln!("HPKI signing PIN, on standard input:"),
+        status => match status.tries_left() {
+            Some(n) => eprintln!("HPKI signing PIN ({n} tries left), one line on standard input:"),
+            None => eprintln!("HPKI signing PIN, on standard input:"),
+        },
     }
     let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin().lock().read_line(&mut line)?;
     let pin = Pin::new(line.trim_end_matches(['\r', '\n']))?;
-    let mut signer = HpkiSigner::new(hpki, pin)?;
+    // A wrong PIN ends here with the tries left; the last try is never spent.
+    let mut signer = hpki.into_signer(pin, LastTry::Refuse)?;
     Ok(sign_prescription(prescription, &mut signer, opts)?)
 }
 

@@ -11,13 +11,14 @@
 //! ```
 //! use card_sim::{HpkiHolder, HpkiTestCertificates, InProcess, VirtualHpkiCard};
 //! use hpki_cert::testpki::valid_time;
-//! use medsign::hpki::{App, HpkiCard, HpkiSigner, Pin};
+//! use medsign::hpki::{HpkiCard, LastTry, Pin};
 //! use medsign::xades::{Indication, Prescription, SignOptions, SignatureIds, TrustStore, Verifier};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let reader = InProcess::new(VirtualHpkiCard::test_card(HpkiHolder::Physician)?);
-//! let card = HpkiCard::open_detect(reader, App::Signing)?;
-//! let mut signer = HpkiSigner::new(card, Pin::new("1234")?)?; // the PIN comes from the user
+//! let card = HpkiCard::open(reader)?; // the signing AP, its layout detected
+//! // The PIN comes from the user; a wrong one fails here with the tries left.
+//! let mut signer = card.into_signer(Pin::new("1234")?, LastTry::Refuse)?;
 //!
 //! let prescription = Prescription::new("SJ1\n1,1,8000010,99,テスト病院\n");
 //! let options = SignOptions { signing_time: valid_time(), ids: SignatureIds::random() };
@@ -59,9 +60,10 @@
 //! | module | crate | what it does |
 //! |---|---|---|
 //! | [`apdu`] | `apdu` | ISO 7816-4 APDUs, status words, BER-TLV, transports (PC/SC with feature `pcsc`) |
-//! | [`signer`] | `cert-signer` | the `CertSigner` trait every card, remote and software signer implements |
+//! | [`signer`] | `cert-signer` | the `CertSigner` trait every card, remote and software signer implements; `SignError`, and the PIN types both card crates share (`PinError`, `PinStatus`, `LastTry`) |
 //! | [`hpki`] | `hpki-card` | HPKI cards: certificates, PIN, signing in both command variants |
 //! | [`jpki`] | `jpki-card` | the My Number Card: JPKI certificates, PINs, signing; basic four items |
+//! | [`card`] | `card-detect` | which card is in the reader: a My Number Card (token kind) or an HPKI card (layout) |
 //! | [`cert`] | `hpki-cert` | HPKI/JPKI certificate profiles, hcRole, path validation, CRLs |
 //! | [`cms`] | `cms-sign` | CMS/CAdES B-B and B-T signing and verification, RFC 3161 client |
 //! | [`xades`] | `xades-sign` | the e-prescription XAdES signature: sign and verify EPS/EPD documents |
@@ -73,6 +75,7 @@
 
 pub use apdu;
 pub use authority_forms as forms;
+pub use card_detect as card;
 pub use cert_signer as signer;
 pub use cms_sign as cms;
 pub use hpki_card as hpki;

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use card_sim::{HpkiHolder, HpkiTestCertificates, InProcess, VirtualHpkiCard};
-use medsign::hpki::{App, HpkiCard, HpkiSigner, Pin};
+use medsign::hpki::{HpkiCard, LastTry, Pin};
 use medsign::xades::{
     Indication, Prescription, SignOptions, SignatureIds, SubIndication, TrustStore, Verifier,
 };
@@ -19,8 +19,10 @@ use sign_platform_sim::CrlServer;
 
 fn signed_prescription() -> (Vec<u8>, TrustStore, Vec<u8>) {
     let reader = InProcess::new(VirtualHpkiCard::test_card(HpkiHolder::Physician).unwrap());
-    let card = HpkiCard::open_detect(reader, App::Signing).unwrap();
-    let mut signer = HpkiSigner::new(card, Pin::new("1234").unwrap()).unwrap();
+    let card = HpkiCard::open(reader).unwrap();
+    let mut signer = card
+        .into_signer(Pin::new("1234").unwrap(), LastTry::Refuse)
+        .unwrap();
     let options = SignOptions {
         signing_time: jiff::Timestamp::now(),
         ids: SignatureIds::random(),

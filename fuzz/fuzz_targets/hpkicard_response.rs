@@ -4,7 +4,7 @@
 //! the PIN counter, VERIFY and both signing variants. Nothing may panic.
 use apdu::{Transport, TransportError};
 use cert_signer::DigestAlgorithm;
-use hpki_card::{App, HpkiCard, HpkiSigner, Pin, PinStatus, Profile};
+use hpki_card::{App, HpkiCard, LastTry, Pin, PinStatus, Profile};
 
 /// Answers are `len_hi len_lo bytes…` records cut from the input.
 struct FuzzCard<'a> {
@@ -46,29 +46,29 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         App::Signing
     };
     let opened = if mode & 4 != 0 {
-        HpkiCard::open_detect(card, app)
+        HpkiCard::open_app(card, app)
     } else {
         let profile = if mode & 8 != 0 {
             Profile::JahisReference
         } else {
             Profile::Jma
         };
-        HpkiCard::open(card, app, profile)
+        HpkiCard::open_with_profile(card, app, profile)
     };
     let Ok(mut hpki) = opened else {
         return;
     };
-    hpki.set_allow_last_try(mode & 16 != 0);
+    let last_try = LastTry::allow_if(mode & 16 != 0);
     let Ok(pin) = Pin::new("1234") else {
         return;
     };
     let digest = DigestAlgorithm::Sha256.hash(b"fuzz");
     if mode & 32 != 0 {
         let _ = hpki.pin_status();
-        let _ = hpki.verify(&pin);
+        let _ = hpki.verify(&pin, last_try);
         let _ = hpki.sign(DigestAlgorithm::Sha256, &digest);
-        let _ = hpki.sign_with_pin(&pin, DigestAlgorithm::Sha256, &digest);
-    } else if let Ok(signer) = HpkiSigner::new(hpki, pin) {
+        let _ = hpki.sign_digest(&pin, last_try, DigestAlgorithm::Sha256, &digest);
+    } else if let Ok(signer) = hpki.into_signer(pin, last_try) {
         let _ = signer.sign_prehashed(DigestAlgorithm::Sha256, &digest);
         let _ = signer.sign_prehashed(DigestAlgorithm::Sha384, &digest);
     }

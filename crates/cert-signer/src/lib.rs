@@ -3,18 +3,37 @@
 #![warn(missing_docs)]
 
 mod digest_alg;
+mod pin;
 mod software;
 
 pub use crate::{
     digest_alg::DigestAlgorithm,
+    pin::{LastTry, PinError, PinStatus},
     software::{SoftwareSigner, test_key},
 };
 
 /// Why a signer could not produce a signature.
+///
+/// Card signers (`jpki_card`, `hpki_card`) report their PIN outcome as
+/// [`SignError::Pin`] and a refusing card as [`SignError::Card`], so an application
+/// handles both kinds of card with one `match`, without downcasting:
+///
+/// ```
+/// use cert_signer::{PinError, SignError};
+///
+/// fn tries_left(e: &SignError) -> Option<u8> {
+///     match e {
+///         SignError::Pin(PinError::Wrong { tries_left }) => Some(*tries_left),
+///         _ => None,
+///     }
+/// }
+/// assert_eq!(tries_left(&SignError::Pin(PinError::Wrong { tries_left: 4 })), Some(4));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
-    /// The digest does not have the length of the named algorithm's output.
+    /// The digest does not have the length of the named algorithm's output; nothing
+    /// reached the key. Hash with the algorithm you name.
     #[error("digest is {actual} bytes, {algorithm:?} needs {expected}")]
     DigestLength {
         /// The algorithm the caller named.
@@ -24,13 +43,19 @@ pub enum SignError {
         /// The length given.
         actual: usize,
     },
-    /// The signer needs its PIN (or another authentication) before it signs.
-    #[error("the signer needs authentication first (verify the PIN or log in)")]
-    NotAuthenticated,
-    /// The signer does not support this digest algorithm.
+    /// The signer does not support this digest algorithm; use another.
     #[error("the signer does not support {0:?}")]
     UnsupportedAlgorithm(DigestAlgorithm),
-    /// The device or service behind the signer failed; the source says how.
+    /// The card's PIN stopped the signature (wrong, blocked, last try refused, …); the
+    /// [`PinError`] says what to do.
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    /// The card refused a command with this status word (not a PIN answer): a card that
+    /// is not what the signer expects, or a broken one.
+    #[error("the card refused the signature: {0}")]
+    Card(apdu::StatusWord),
+    /// The reader, the transport, the remote service or the device behind the signer
+    /// failed otherwise; the source says how (and, for a card, what the user can do).
     #[error("signing device failed: {0}")]
     Device(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }

@@ -1,5 +1,5 @@
 //! One signature through a virtual HPKI card in process: the host side's APDU work
-//! (SELECTs, counter query, VERIFY, MSE, PSO / 80 2A, the check against the
+//! (SELECTs, VERIFY, MSE, PSO / 80 2A, the check against the
 //! certificate) plus the card's RSA-2048 private-key operation, for each variant and
 //! framing. The software signer is the peer: the same RSA operation without a card.
 //!
@@ -10,18 +10,20 @@ use std::hint::black_box;
 use card_sim::{HpkiHolder, HpkiSignSupport, InProcess, VirtualHpkiCard};
 use cert_signer::{CertSigner, DigestAlgorithm, SoftwareSigner};
 use criterion::{Criterion, criterion_group, criterion_main};
-use hpki_card::{App, HpkiCard, HpkiSigner, Pin, Profile};
+use hpki_card::{App, HpkiCard, HpkiSigner, LastTry, Pin, Profile};
 
 fn signer(
     support: HpkiSignSupport,
     extended: bool,
-) -> Option<HpkiSigner<InProcess<VirtualHpkiCard>>> {
+) -> Option<HpkiSigner<'static, InProcess<VirtualHpkiCard>>> {
     let card = VirtualHpkiCard::test_card(HpkiHolder::Physician)
         .ok()?
         .with_sign_support(support)
         .with_extended_length(extended);
-    let hpki = HpkiCard::open(InProcess::new(card), App::Signing, Profile::Jma).ok()?;
-    HpkiSigner::new(hpki, Pin::new("1234").ok()?).ok()
+    let hpki =
+        HpkiCard::open_with_profile(InProcess::new(card), App::Signing, Profile::Jma).ok()?;
+    hpki.into_signer(Pin::new("1234").ok()?, LastTry::Refuse)
+        .ok()
 }
 
 fn bench(c: &mut Criterion) {
@@ -55,7 +57,8 @@ fn bench(c: &mut Criterion) {
     let mut reader = InProcess::new(card);
     group.bench_function("open_and_read_certificate", |b| {
         b.iter(|| {
-            let mut hpki = HpkiCard::open(&mut reader, App::Signing, Profile::Jma).ok()?;
+            let mut hpki =
+                HpkiCard::open_with_profile(&mut reader, App::Signing, Profile::Jma).ok()?;
             hpki.read_certificate().ok().map(<[u8]>::len)
         })
     });

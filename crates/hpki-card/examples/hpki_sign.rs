@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use apdu::PcscContext;
 use cert_signer::{CertSigner, DigestAlgorithm};
-use hpki_card::{App, HpkiCard, HpkiSigner, Pin};
+use hpki_card::{App, HpkiCard, LastTry, Pin};
 
 #[derive(Default)]
 struct Args {
@@ -65,9 +65,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("reader: {}", transport.reader());
     let mut tx = transport.transaction()?;
 
-    let card = HpkiCard::open_detect(&mut tx, app)?;
+    let card = HpkiCard::open_app(&mut tx, app)?;
     println!("application: {app}, layout: {:?}", card.profile());
-    let mut signer = HpkiSigner::new(card, pin)?;
+    // A wrong PIN ends here, with the tries left; the last try is never spent.
+    let mut signer = card.into_signer(pin, LastTry::Refuse)?;
     println!("certificate: {} bytes", signer.certificate_der().len());
     if let Some(path) = &args.cert_out {
         std::fs::write(path, signer.certificate_der())?;

@@ -1,12 +1,13 @@
 //! An open HPKI application: certificate, PIN and signing commands.
 
 use apdu::{Command, Response, StatusWord, Transport, transmit};
-use cert_signer::DigestAlgorithm;
+use cert_signer::{DigestAlgorithm, LastTry, PinError, PinStatus};
 use rsa::{Pkcs1v15Sign, traits::PublicKeyParts as _};
 use zeroize::Zeroizing;
 
+use crate::signer::CardRef;
 use crate::{
-    App, Error, Pin, PinStatus, Profile, SignVariant, certificate_length, pkcs1_v15_block,
+    App, Error, HpkiSigner, Pin, Profile, SignVariant, certificate_length, pkcs1_v15_block,
 };
 
 /// Longest READ BINARY chunk in short form.
@@ -15,34 +16,36 @@ const CHUNK: usize = 256;
 /// The outcome of one signing attempt with a variant.
 enum Attempt {
     Signed(Vec<u8>),
-    /// The card answered `6D00`/`6E00`: it does not know this command. `pin_spent` says
-    /// whether the PIN was already verified in this attempt (and is still valid, since
-    /// the refused command never reached the key).
-    Unsupported {
-        pin_spent: bool,
-    },
+    /// The card answered `6D00`/`6E00`: it does not know this command (a PIN verified
+    /// for it is still valid, since the refused command never reached the key).
+    Unsupported,
 }
 
 /// One application (signing or authentication) of an HPKI card, opened over a
 /// [`Transport`].
 ///
-/// The certificate is read once and cached. The PIN is never retried on the card's
-/// behalf: a wrong PIN is [`Error::WrongPin`] with the tries left, and the last try is
-/// refused ([`Error::LastTryRefused`]) unless the caller opts in.
+/// [`open`](Self::open) selects the signing AP and finds the card's layout
+/// ([`Profile`]); the certificate is read once and cached. The PIN is never retried on
+/// the card's behalf: a wrong PIN is [`PinError::Wrong`] with the tries left, and the
+/// last try is refused ([`PinError::LastTryRefused`]) unless the caller passes
+/// [`LastTry::Allow`]. [`into_signer`](Self::into_signer) turns the card into a
+/// [`CertSigner`](cert_signer::CertSigner), exactly as `jpki_card::JpkiCard` does.
 ///
 /// ```
 /// use card_sim::{HpkiHolder, InProcess, VirtualHpkiCard};
 /// use cert_signer::DigestAlgorithm;
-/// use hpki_card::{App, HpkiCard, Pin, PinStatus, Profile};
+/// use hpki_card::{HpkiCard, LastTry, Pin, PinStatus, Profile};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let reader = InProcess::new(VirtualHpkiCard::test_card(HpkiHolder::Physician)?);
-/// let mut card = HpkiCard::open(reader, App::Signing, Profile::Jma)?;
+/// let mut card = HpkiCard::open(reader)?; // the signing AP, layout detected
+/// assert_eq!(card.profile(), Profile::Jma);
 /// let certificate = card.read_certificate()?.to_vec(); // no PIN needed
 /// assert_eq!(card.pin_status()?, PinStatus::TriesLeft(15));
 ///
 /// let digest = DigestAlgorithm::Sha256.hash(b"prescription");
-/// let signature = card.sign_with_pin(&Pin::new("1234")?, DigestAlgorithm::Sha256, &digest)?;
+/// let pin = Pin::new("1234")?;
+/// let signature = card.sign_digest(&pin, LastTry::Refuse, DigestAlgorithm::Sha256, &digest)?;
 /// assert_eq!(signature.len(), 256);
 /// # let _ = certificate;
 /// # Ok(()) }
@@ -55,18 +58,20 @@ pub struct HpkiCard<T> {
     /// The variant that worked (or the caller forced); `None` until the first signature.
     variant: Option<SignVariant>,
     forced: bool,
-    allow_last_try: bool,
     certificate: Option<Vec<u8>>,
     /// The CA certificates the card holds, once read.
     ca_certificates: Option<Vec<Vec<u8>>>,
     public_key: Option<rsa::PublicKey>,
     /// Whether the key IEF is the card's current EF (so JPKI-style signing needs no SELECT).
     key_selected: bool,
+    /// Whether the card holds a verification of the application's PIN from this session
+    /// (the signing AP uses it up with the next signature).
+    verified: bool,
 }
 
 fn status(command: &'static str, r: &Response) -> Error {
     match r.sw {
-        StatusWord::SECURITY_STATUS_NOT_SATISFIED => Error::PinRequired,
+        StatusWord::SECURITY_STATUS_NOT_SATISFIED => Error::Pin(PinError::Required),
         sw => Error::Card { command, sw },
     }
 }
@@ -79,29 +84,19 @@ fn is_unsupported(sw: StatusWord) -> bool {
 }
 
 impl<T: Transport> HpkiCard<T> {
-    /// Selects `app` (`00 A4 04 0C 10 AID`) on a card with the given layout.
+    /// Opens the signing AP (`00 A4 04 0C 10 AID`) and finds the card's layout: SELECT of
+    /// the JMA key IEF `000C`, then of the JAHIS reference key IEF `0017`; the first that
+    /// answers `9000` decides (2 or 3 APDUs).
     ///
-    /// Fails with [`Error::AppNotFound`] when the card answers `6A82`.
-    pub fn open(mut transport: T, app: App, profile: Profile) -> Result<Self, Error> {
-        select_app(&mut transport, app)?;
-        Ok(Self {
-            transport,
-            app,
-            profile,
-            variant: None,
-            forced: false,
-            allow_last_try: false,
-            certificate: None,
-            ca_certificates: None,
-            public_key: None,
-            key_selected: false,
-        })
+    /// Fails with [`Error::AppNotFound`] when the card answers `6A82` (not an HPKI card)
+    /// and [`Error::UnknownProfile`] when neither layout is there.
+    pub fn open(transport: T) -> Result<Self, Error> {
+        Self::open_app(transport, App::Signing)
     }
 
-    /// Selects `app` and finds the card's layout: SELECT of the JMA key IEF `000C`, then
-    /// of the JAHIS reference key IEF `0017`; the first that answers `9000` decides.
-    pub fn open_detect(transport: T, app: App) -> Result<Self, Error> {
-        let mut card = Self::open(transport, app, Profile::Jma)?;
+    /// [`open`](Self::open) for `app` (the authentication AP, for logins).
+    pub fn open_app(transport: T, app: App) -> Result<Self, Error> {
+        let mut card = Self::open_with_profile(transport, app, Profile::Jma)?;
         for profile in [Profile::Jma, Profile::JahisReference] {
             let r = card.select_ef(profile.key_fid())?;
             if r.is_success() {
@@ -116,18 +111,28 @@ impl<T: Transport> HpkiCard<T> {
         Err(Error::UnknownProfile)
     }
 
+    /// Selects `app` on a card whose layout the caller knows, without detection (1 APDU).
+    pub fn open_with_profile(mut transport: T, app: App, profile: Profile) -> Result<Self, Error> {
+        select_app(&mut transport, app)?;
+        Ok(Self {
+            transport,
+            app,
+            profile,
+            variant: None,
+            forced: false,
+            certificate: None,
+            ca_certificates: None,
+            public_key: None,
+            key_selected: false,
+            verified: false,
+        })
+    }
+
     /// Uses only `variant` for signing, without detection or fallback.
     pub fn with_sign_variant(mut self, variant: SignVariant) -> Self {
         self.variant = Some(variant);
         self.forced = true;
         self
-    }
-
-    /// Whether [`verify`](Self::verify) and [`sign_with_pin`](Self::sign_with_pin) may
-    /// spend the last PIN try. Off by default: with one try left they fail with
-    /// [`Error::LastTryRefused`] before the PIN reaches the card.
-    pub fn set_allow_last_try(&mut self, allow: bool) {
-        self.allow_last_try = allow;
     }
 
     /// The open application.
@@ -145,6 +150,13 @@ impl<T: Transport> HpkiCard<T> {
         self.variant
     }
 
+    /// Whether the card holds a verification of the PIN from this session: after
+    /// [`verify`](Self::verify), until the next signature on the signing AP, for the
+    /// session on the authentication AP.
+    pub fn is_verified(&self) -> bool {
+        self.verified
+    }
+
     /// The transport.
     pub fn transport(&self) -> &T {
         &self.transport
@@ -160,13 +172,65 @@ impl<T: Transport> HpkiCard<T> {
         self.transport
     }
 
+    /// A signer on this application's key, holding `pin` (zeroized with the signer).
+    ///
+    /// Making it reads the certificate and the CA certificates the card holds (no PIN
+    /// needed) and verifies the PIN once, honouring `last_try`: a wrong PIN fails here,
+    /// before any document is prepared. See [`HpkiSigner`] for what each signature sends.
+    pub fn signer(&mut self, pin: Pin, last_try: LastTry) -> Result<HpkiSigner<'_, T>, Error> {
+        let (certificate, chain) = self.prepare_signer(&pin, last_try)?;
+        Ok(HpkiSigner::new(
+            CardRef::Borrowed(self),
+            pin,
+            certificate,
+            chain,
+        ))
+    }
+
+    /// [`signer`](Self::signer) that owns the card: for a signer that must outlive the
+    /// scope that opened the card (a `Box<dyn CertSigner>`, a long-lived service).
+    pub fn into_signer<'a>(
+        mut self,
+        pin: Pin,
+        last_try: LastTry,
+    ) -> Result<HpkiSigner<'a, T>, Error>
+    where
+        T: 'a,
+    {
+        let (certificate, chain) = self.prepare_signer(&pin, last_try)?;
+        Ok(HpkiSigner::new(
+            CardRef::Owned(self),
+            pin,
+            certificate,
+            chain,
+        ))
+    }
+
+    /// Reads the certificates and verifies `pin`.
+    fn prepare_signer(
+        &mut self,
+        pin: &Pin,
+        last_try: LastTry,
+    ) -> Result<(Vec<u8>, Vec<Vec<u8>>), Error> {
+        self.load_public_key()?;
+        let certificate = self.read_certificate()?.to_vec();
+        let chain = self.read_ca_certificates()?.to_vec();
+        self.verify(pin, last_try)?;
+        Ok((certificate, chain))
+    }
+
+    fn send(&mut self, command: &Command) -> Result<Response, Error> {
+        transmit(&mut self.transport, command).map_err(|e| {
+            // Whatever happened, the card's state is unknown now.
+            self.verified = false;
+            self.key_selected = false;
+            Error::from(e)
+        })
+    }
+
     fn select_ef(&mut self, fid: u16) -> Result<Response, Error> {
         self.key_selected = false;
-        let r = transmit(
-            &mut self.transport,
-            &Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid.to_be_bytes()),
-        )?;
-        Ok(r)
+        self.send(&Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid.to_be_bytes()))
     }
 
     /// Reads the end-entity certificate (no PIN needed), once; later calls return the
@@ -243,10 +307,7 @@ impl<T: Transport> HpkiCard<T> {
         )?;
         let [p1, p2] = offset.to_be_bytes();
         let ne = u32::try_from(len.clamp(1, CHUNK)).unwrap_or(256);
-        let r = transmit(
-            &mut self.transport,
-            &Command::new(0x00, 0xB0, p1, p2).with_le(ne),
-        )?;
+        let r = self.send(&Command::new(0x00, 0xB0, p1, p2).with_le(ne))?;
         match r.sw {
             StatusWord::SUCCESS | StatusWord::END_OF_FILE => Ok(r.data),
             StatusWord::WRONG_P1_P2 => Ok(Vec::new()),
@@ -258,70 +319,66 @@ impl<T: Transport> HpkiCard<T> {
     /// `00 20 00 88` on JMA cards).
     pub fn pin_status(&mut self) -> Result<PinStatus, Error> {
         let p2 = self.profile.verify_p2();
-        let r = transmit(&mut self.transport, &Command::new(0x00, 0x20, 0x00, p2))?;
+        let r = self.send(&Command::new(0x00, 0x20, 0x00, p2))?;
         PinStatus::from_status(r.sw).ok_or_else(|| status("VERIFY (counter)", &r))
     }
 
     /// Presents the PIN (`00 20 00 P2 Lc PIN`).
     ///
-    /// Unless [`set_allow_last_try`](Self::set_allow_last_try) is on, the counter is
-    /// asked first: with one try left this fails with [`Error::LastTryRefused`], with
-    /// none with [`Error::Blocked`], and the PIN is not sent.
-    pub fn verify(&mut self, pin: &Pin) -> Result<(), Error> {
-        if !self.allow_last_try {
-            match self.pin_status()? {
-                PinStatus::Blocked => return Err(Error::Blocked),
-                PinStatus::TriesLeft(1) => return Err(Error::LastTryRefused),
-                PinStatus::TriesLeft(_) | PinStatus::Verified => {}
-            }
+    /// With [`LastTry::Refuse`] the counter is asked first: with one try left this fails
+    /// with [`PinError::LastTryRefused`], with none with [`PinError::Blocked`], and the
+    /// PIN is not sent. With [`LastTry::Allow`] it is sent without asking (a wrong PIN
+    /// then may block the card: warn the user first).
+    pub fn verify(&mut self, pin: &Pin, last_try: LastTry) -> Result<(), Error> {
+        if last_try == LastTry::Refuse {
+            last_try.check(self.pin_status()?)?;
         }
-        self.verify_last_try(pin)
-    }
-
-    /// Presents the PIN even if it is the last try (no counter query first). A wrong PIN
-    /// then locks the card: warn the user before calling this.
-    pub fn verify_last_try(&mut self, pin: &Pin) -> Result<(), Error> {
         // The command is built in a zeroizing buffer sized up front, so that no copy of
         // the PIN outlives this call; VERIFY has no response data and needs none of
         // transmit()'s 61xx/6Cxx/chaining rules.
         let pin = pin.as_bytes();
-        let lc =
-            u8::try_from(pin.len()).map_err(|_| Error::PinFormat("more than 16 characters"))?;
+        let lc = u8::try_from(pin.len())
+            .map_err(|_| PinError::Format("must be at most 16 characters"))?;
         let mut command = Zeroizing::new(Vec::with_capacity(5 + pin.len()));
         command.extend_from_slice(&[0x00, 0x20, 0x00, self.profile.verify_p2(), lc]);
         command.extend_from_slice(pin);
-        let raw = self
-            .transport
-            .transmit_raw(&command)
-            .map_err(apdu::Error::from)?;
+        self.verified = false;
+        let raw = self.transport.transmit_raw(&command).map_err(|e| {
+            self.key_selected = false;
+            apdu::Error::from(e)
+        })?;
         let r = Response::parse(&raw)?;
-        match PinStatus::from_status(r.sw) {
-            Some(PinStatus::Verified) => Ok(()),
-            Some(PinStatus::Blocked) => Err(Error::Blocked),
-            Some(PinStatus::TriesLeft(tries_left)) => Err(Error::WrongPin { tries_left }),
-            None => Err(status("VERIFY", &r)),
+        if r.is_success() {
+            self.verified = true;
+            return Ok(());
         }
+        Err(match PinError::from_status(r.sw) {
+            Some(e) => Error::Pin(e),
+            None => status("VERIFY", &r),
+        })
     }
 
     /// Presents `pin` and signs `digest` in one sequence: what the signing AP needs for
-    /// every signature. The PIN is presented exactly once (after the counter query of
-    /// [`verify`](Self::verify), unless the last try is allowed).
+    /// every signature. The PIN is presented exactly once (after the counter query with
+    /// [`LastTry::Refuse`]).
     ///
     /// Returns the raw PKCS#1 v1.5 signature, checked against the certificate's key.
-    pub fn sign_with_pin(
+    pub fn sign_digest(
         &mut self,
         pin: &Pin,
+        last_try: LastTry,
         algorithm: DigestAlgorithm,
         digest: &[u8],
     ) -> Result<Vec<u8>, Error> {
         let digest_info = algorithm
             .digest_info(digest)
             .map_err(|_| Error::DigestLength(digest.len()))?;
-        self.sign_digest_info(Some(pin), &digest_info)
+        self.verified = false;
+        self.sign_digest_info(Some((pin, last_try)), &digest_info)
     }
 
-    /// Signs `digest` with the PIN verified earlier (the authentication AP keeps a
-    /// verification for the session; the signing AP answers [`Error::PinRequired`]).
+    /// Signs `digest` with the PIN verified earlier ([`is_verified`](Self::is_verified));
+    /// without it the card answers [`PinError::Required`].
     pub fn sign(&mut self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>, Error> {
         let digest_info = algorithm
             .digest_info(digest)
@@ -331,32 +388,29 @@ impl<T: Transport> HpkiCard<T> {
 
     fn sign_digest_info(
         &mut self,
-        pin: Option<&Pin>,
+        pin: Option<(&Pin, LastTry)>,
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.load_public_key()?;
         let first = self
             .variant
             .unwrap_or_else(|| self.profile.preferred_sign_variant());
-        let pin_spent = match self.attempt(first, pin, digest_info)? {
-            Attempt::Signed(sig) => {
-                self.variant = Some(first);
-                return self.checked(sig, digest_info);
-            }
-            Attempt::Unsupported { pin_spent } => pin_spent,
-        };
+        if let Attempt::Signed(sig) = self.attempt(first, pin, digest_info)? {
+            self.variant = Some(first);
+            return self.checked(sig, digest_info);
+        }
         if self.forced || self.variant.is_some() {
             return Err(Error::SigningNotSupported);
         }
         let second = first.other();
-        // A PIN verified in the refused attempt is still valid: it is not presented twice.
-        let pin = if pin_spent { None } else { pin };
+        // A PIN verified in the refused attempt is still valid: attempt() does not
+        // present it twice.
         match self.attempt(second, pin, digest_info)? {
             Attempt::Signed(sig) => {
                 self.variant = Some(second);
                 self.checked(sig, digest_info)
             }
-            Attempt::Unsupported { .. } => Err(Error::SigningNotSupported),
+            Attempt::Unsupported => Err(Error::SigningNotSupported),
         }
     }
 
@@ -404,7 +458,7 @@ impl<T: Transport> HpkiCard<T> {
     fn attempt(
         &mut self,
         variant: SignVariant,
-        pin: Option<&Pin>,
+        pin: Option<(&Pin, LastTry)>,
         digest_info: &[u8],
     ) -> Result<Attempt, Error> {
         self.select_key()?;
@@ -414,9 +468,9 @@ impl<T: Transport> HpkiCard<T> {
             SignVariant::JahisPso => {
                 let mse =
                     Command::new(0x00, 0x22, 0x41, 0xB6).with_data(self.profile.mse_key_template());
-                let r = transmit(&mut self.transport, &mse)?;
+                let r = self.send(&mse)?;
                 if is_unsupported(r.sw) {
-                    return Ok(Attempt::Unsupported { pin_spent: false });
+                    return Ok(Attempt::Unsupported);
                 }
                 if !r.is_success() {
                     return Err(status("MSE SET", &r));
@@ -432,14 +486,18 @@ impl<T: Transport> HpkiCard<T> {
                 .with_data(digest_info)
                 .with_le(ne.min(256)),
         };
-        if let Some(pin) = pin {
-            self.verify(pin)?;
+        if let Some((pin, last_try)) = pin
+            && !self.verified
+        {
+            self.verify(pin, last_try)?;
         }
-        let r = transmit(&mut self.transport, &command)?;
+        let r = self.send(&command)?;
         if is_unsupported(r.sw) {
-            return Ok(Attempt::Unsupported {
-                pin_spent: pin.is_some(),
-            });
+            return Ok(Attempt::Unsupported);
+        }
+        // The signing AP uses a verification up with the signature (or the refusal).
+        if self.app == App::Signing || !r.is_success() {
+            self.verified = false;
         }
         if !r.is_success() {
             return Err(status(

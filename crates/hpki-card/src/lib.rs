@@ -13,17 +13,20 @@ pub use crate::{
     app::{App, Profile},
     card::HpkiCard,
     certificate::certificate_length,
-    pin::{MAX_TRIES, Pin, PinStatus},
+    pin::{MAX_TRIES, Pin},
     sign::{SignVariant, pkcs1_v15_block},
     signer::HpkiSigner,
 };
+/// The PIN types both card crates share (`cert_signer`'s).
+pub use cert_signer::{LastTry, PinError, PinStatus};
 
 use apdu::StatusWord;
 
 /// Everything that can go wrong talking to an HPKI card.
 ///
-/// PIN failures are their own variants so that an application can show the tries left
-/// and never retry on its own: a locked HPKI card can only be unlocked by its issuer.
+/// PIN outcomes are [`Error::Pin`], the [`PinError`] the My Number Card reports too, so
+/// that an application shows the tries left and never retries on its own: a blocked
+/// HPKI card can only be unblocked by its issuer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -35,8 +38,9 @@ pub enum Error {
     /// application. Check that the right card is in the reader.
     #[error("the card has no HPKI {0} application (is it an HPKI card?)")]
     AppNotFound(App),
-    /// Profile detection found neither the JMA layout (key `000C`) nor the JAHIS
-    /// reference layout (key `0017`). Open the card with an explicit [`Profile`].
+    /// Layout detection found neither the JMA layout (key `000C`) nor the JAHIS
+    /// reference layout (key `0017`). Open the card with an explicit [`Profile`]
+    /// ([`HpkiCard::open_with_profile`]).
     #[error("the card's files match neither the JMA nor the JAHIS reference layout")]
     UnknownProfile,
     /// The card answered a command with a status this crate does not expect there.
@@ -47,27 +51,10 @@ pub enum Error {
         /// The card's status word.
         sw: StatusWord,
     },
-    /// The card refused the PIN. Ask the user again; never retry on your own.
-    #[error("wrong PIN: {tries_left} tries left before the card locks")]
-    WrongPin {
-        /// Tries left (`63Cx`); the card locks at 0.
-        tries_left: u8,
-    },
-    /// The PIN is blocked (15 wrong PINs): only the issuing CA can unlock the card.
-    #[error("the PIN is blocked; only the card's issuer can unlock it")]
-    Blocked,
-    /// Exactly one try is left and the caller did not opt in to spending it
-    /// ([`HpkiCard::verify_last_try`], [`HpkiSigner::allow_last_try`]). Warn the user
-    /// that a wrong PIN now locks the card, then opt in.
-    #[error("one PIN try is left; refused to spend it without the caller's consent")]
-    LastTryRefused,
-    /// The PIN is not 4 to 16 printable ASCII characters; it was not sent to the card
-    /// and cost no try.
-    #[error("the PIN must be 4 to 16 printable ASCII characters: {0}")]
-    PinFormat(&'static str),
-    /// The card wants the PIN verified first (`6982`).
-    #[error("the card needs the PIN verified before this operation")]
-    PinRequired,
+    /// The PIN was wrong, is blocked, was not sent (last try, format) or is needed first;
+    /// the [`PinError`] says what to do. Never retry on your own.
+    #[error(transparent)]
+    Pin(#[from] PinError),
     /// The card refused both signing commands (`6D00`/`6E00` to the JAHIS PSO and to
     /// `80 2A 00 80`).
     #[error("the card accepts neither the JAHIS PSO nor the JPKI-style signing command")]
@@ -92,10 +79,14 @@ pub enum Error {
     Busy,
 }
 
+/// PIN outcomes become [`SignError::Pin`](cert_signer::SignError::Pin), a refusing card
+/// [`SignError::Card`](cert_signer::SignError::Card), the rest
+/// [`SignError::Device`](cert_signer::SignError::Device) with this error as its source.
 impl From<Error> for cert_signer::SignError {
     fn from(e: Error) -> Self {
         match e {
-            Error::PinRequired => Self::NotAuthenticated,
+            Error::Pin(pin) => Self::Pin(pin),
+            Error::Card { sw, .. } => Self::Card(sw),
             other => Self::Device(Box::new(other)),
         }
     }

@@ -1,9 +1,7 @@
-//! The card PIN: format checks before it reaches the card, and the retry counter.
+//! The card PIN: format checks before it reaches the card.
 
-use apdu::StatusWord;
+use cert_signer::PinError;
 use zeroize::Zeroizing;
-
-use crate::Error;
 
 /// Wrong PINs an HPKI card accepts in total before it locks (issuer documentation).
 ///
@@ -37,19 +35,19 @@ impl core::fmt::Debug for Pin {
 impl Pin {
     /// Checks the format and keeps the PIN.
     ///
-    /// Fails with [`Error::PinFormat`] for fewer than 4 or more than 16 characters, or a
+    /// Fails with [`PinError::Format`] for fewer than 4 or more than 16 characters, or a
     /// character outside printable ASCII (`!` to `~`; no spaces).
-    pub fn new(pin: &str) -> Result<Self, Error> {
+    pub fn new(pin: &str) -> Result<Self, PinError> {
         let bytes = pin.as_bytes();
         if !bytes.iter().all(|b| (0x21..=0x7E).contains(b)) {
-            return Err(Error::PinFormat(
-                "only printable ASCII characters, no spaces",
+            return Err(PinError::Format(
+                "must be printable ASCII characters, no spaces",
             ));
         }
         match bytes.len() {
-            0..=3 => Err(Error::PinFormat("fewer than 4 characters")),
+            0..=3 => Err(PinError::Format("must be at least 4 characters")),
             4..=16 => Ok(Self(Zeroizing::new(bytes.to_vec()))),
-            _ => Err(Error::PinFormat("more than 16 characters")),
+            _ => Err(PinError::Format("must be at most 16 characters")),
         }
     }
 
@@ -58,28 +56,10 @@ impl Pin {
     }
 }
 
-/// What the card says about its PIN, from VERIFY without data (`00 20 00 P2`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PinStatus {
-    /// `9000`: the PIN was verified in this session (the authentication AP keeps it; the
-    /// signing AP only until the next signature).
-    Verified,
-    /// `63Cx`: not verified, `x` tries left (1 to [`MAX_TRIES`]).
-    TriesLeft(u8),
-    /// `63C0`, `6983` or `6984`: blocked.
-    Blocked,
-}
-
-impl PinStatus {
-    /// Interprets the answer to VERIFY without data; `None` for any other status.
-    pub fn from_status(sw: StatusWord) -> Option<Self> {
-        if sw.is_success() {
-            Some(Self::Verified)
-        } else if sw.is_pin_blocked() {
-            Some(Self::Blocked)
-        } else {
-            sw.tries_left().map(Self::TriesLeft)
-        }
+impl core::str::FromStr for Pin {
+    type Err = PinError;
+    fn from_str(s: &str) -> Result<Self, PinError> {
+        Self::new(s)
     }
 }
 
@@ -91,12 +71,12 @@ mod tests {
     fn pin_length_bounds_are_4_and_16() {
         assert!(Pin::new("abcd").is_ok());
         assert!(Pin::new("0123456789ABCDEF").is_ok());
-        assert!(matches!(Pin::new("abc"), Err(Error::PinFormat(_))));
+        assert!(matches!(Pin::new("abc"), Err(PinError::Format(_))));
         assert!(matches!(
             Pin::new("0123456789ABCDEFG"),
-            Err(Error::PinFormat(_))
+            Err(PinError::Format(_))
         ));
-        assert!(matches!(Pin::new(""), Err(Error::PinFormat(_))));
+        assert!(matches!(Pin::new(""), Err(PinError::Format(_))));
     }
 
     #[test]
@@ -104,28 +84,6 @@ mod tests {
         assert!(Pin::new("１２３４").is_err());
         assert!(Pin::new("12\n34").is_err());
         assert!(Pin::new("12\u{7f}34").is_err());
-    }
-
-    #[test]
-    fn status_words_map_to_pin_states() {
-        assert_eq!(
-            PinStatus::from_status(StatusWord(0x9000)),
-            Some(PinStatus::Verified)
-        );
-        assert_eq!(
-            PinStatus::from_status(StatusWord(0x63CF)),
-            Some(PinStatus::TriesLeft(15))
-        );
-        assert_eq!(
-            PinStatus::from_status(StatusWord(0x63C1)),
-            Some(PinStatus::TriesLeft(1))
-        );
-        for blocked in [0x63C0, 0x6983, 0x6984] {
-            assert_eq!(
-                PinStatus::from_status(StatusWord(blocked)),
-                Some(PinStatus::Blocked)
-            );
-        }
-        assert_eq!(PinStatus::from_status(StatusWord(0x6A88)), None);
+        assert!("12 34".parse::<Pin>().is_err());
     }
 }

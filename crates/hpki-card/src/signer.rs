@@ -3,29 +3,32 @@
 use core::cell::{Cell, RefCell};
 
 use apdu::Transport;
-use cert_signer::{CertSigner, DigestAlgorithm, SignError};
+use cert_signer::{CertSigner, DigestAlgorithm, LastTry, PinError, SignError};
 
-use crate::{App, Error, HpkiCard, Pin};
+use crate::{Error, HpkiCard, Pin};
 
 /// An HPKI card application as a signer, interchangeable with every other medsign signer
 /// ([`CertSigner`]) and usable where RustCrypto's
 /// [`PrehashSigner`](signature::hazmat::PrehashSigner) or [`Signer`](signature::Signer)
 /// is expected.
 ///
-/// The signer holds the PIN (zeroized on drop, never in `Debug`). On the signing AP it
-/// presents the PIN before **every** signature, exactly once, as the card demands; on the
-/// authentication AP once per session. It never presents a PIN the card refused again:
-/// after [`Error::WrongPin`] make a new signer with the corrected PIN.
+/// Made by [`HpkiCard::signer`] (borrowing the card) or [`HpkiCard::into_signer`]
+/// (owning it), which verify the PIN once, as `jpki_card::JpkiCard`'s do. The signer
+/// holds the PIN (zeroized on drop, never in `Debug`). On the signing AP the card wants
+/// the PIN before **every** signature: the first uses the verification made with the
+/// signer, each later one sends VERIFY once (without the counter query: the card has
+/// accepted this PIN). On the authentication AP the verification lasts the session. If
+/// the card ever refuses the PIN (it was changed meanwhile) the signer stops for good
+/// ([`PinError::RefusedEarlier`]) rather than spend more tries.
 ///
 /// ```
 /// use card_sim::{HpkiHolder, InProcess, VirtualHpkiCard};
 /// use cert_signer::{CertSigner, DigestAlgorithm};
-/// use hpki_card::{App, HpkiCard, HpkiSigner, Pin, Profile};
+/// use hpki_card::{HpkiCard, LastTry, Pin};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let reader = InProcess::new(VirtualHpkiCard::test_card(HpkiHolder::Pharmacist)?);
-/// let card = HpkiCard::open(reader, App::Signing, Profile::Jma)?;
-/// let mut signer = HpkiSigner::new(card, Pin::new("1234")?)?;
+/// let mut signer = HpkiCard::open(reader)?.into_signer(Pin::new("1234")?, LastTry::Refuse)?;
 ///
 /// let digest = DigestAlgorithm::Sha256.hash(b"dispensing record");
 /// let signature = signer.sign_digest(DigestAlgorithm::Sha256, &digest)?;
@@ -33,59 +36,79 @@ use crate::{App, Error, HpkiCard, Pin};
 /// assert!(!signer.certificate_der().is_empty());
 /// # Ok(()) }
 /// ```
-pub struct HpkiSigner<T> {
-    card: RefCell<HpkiCard<T>>,
+pub struct HpkiSigner<'a, T> {
+    card: RefCell<CardRef<'a, T>>,
     certificate: Vec<u8>,
     /// The CA certificates the card holds (none on JMA cards).
     chain: Vec<Vec<u8>>,
     pin: Pin,
     /// The PIN was refused: it is never presented again.
     pin_refused: Cell<bool>,
-    /// The authentication AP holds a verification from this signer.
-    session_verified: Cell<bool>,
 }
 
-impl<T> core::fmt::Debug for HpkiSigner<T> {
+impl<T> core::fmt::Debug for HpkiSigner<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HpkiSigner")
             .field("certificate_len", &self.certificate.len())
             .field("pin", &self.pin)
+            .field("pin_refused", &self.pin_refused.get())
             .finish_non_exhaustive()
     }
 }
 
-impl<T: Transport> HpkiSigner<T> {
-    /// A signer over `card` that presents `pin`; reads the certificate and the CA
-    /// certificates the card holds ([`HpkiCard::read_ca_certificates`]) now (no PIN needed).
-    pub fn new(mut card: HpkiCard<T>, pin: Pin) -> Result<Self, Error> {
-        let certificate = card.read_certificate()?.to_vec();
-        crate::card::public_key(&certificate)?;
-        let chain = card.read_ca_certificates()?.to_vec();
-        Ok(Self {
+/// The card a signer signs with: borrowed ([`HpkiCard::signer`]) or owned
+/// ([`HpkiCard::into_signer`]).
+pub(crate) enum CardRef<'a, T> {
+    Borrowed(&'a mut HpkiCard<T>),
+    Owned(HpkiCard<T>),
+}
+
+impl<T> core::ops::Deref for CardRef<'_, T> {
+    type Target = HpkiCard<T>;
+    fn deref(&self) -> &HpkiCard<T> {
+        match self {
+            Self::Borrowed(c) => c,
+            Self::Owned(c) => c,
+        }
+    }
+}
+
+impl<T> core::ops::DerefMut for CardRef<'_, T> {
+    fn deref_mut(&mut self) -> &mut HpkiCard<T> {
+        match self {
+            Self::Borrowed(c) => c,
+            Self::Owned(c) => c,
+        }
+    }
+}
+
+impl<'a, T: Transport> HpkiSigner<'a, T> {
+    pub(crate) fn new(
+        card: CardRef<'a, T>,
+        pin: Pin,
+        certificate: Vec<u8>,
+        chain: Vec<Vec<u8>>,
+    ) -> Self {
+        Self {
             card: RefCell::new(card),
             certificate,
             chain,
             pin,
             pin_refused: Cell::new(false),
-            session_verified: Cell::new(false),
-        })
+        }
     }
 
-    /// Allows spending the last PIN try (off by default: with one try left signing fails
-    /// with [`Error::LastTryRefused`] and the PIN is not sent).
-    pub fn allow_last_try(self, allow: bool) -> Self {
-        self.card.borrow_mut().set_allow_last_try(allow);
-        self
+    /// Runs `f` with the card's transport (to read or clear a trace, or to reach a
+    /// virtual card in tests) while the signer holds the card; `None` if called from
+    /// inside a signature.
+    pub fn with_transport<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let mut card = self.card.try_borrow_mut().ok()?;
+        Some(f(card.transport_mut()))
     }
 
-    /// The card (e.g. to look at its transport).
+    /// The card (e.g. to ask which signing variant it took).
     pub fn card_mut(&mut self) -> &mut HpkiCard<T> {
         self.card.get_mut()
-    }
-
-    /// Gives the card back.
-    pub fn into_card(self) -> HpkiCard<T> {
-        self.card.into_inner()
     }
 
     /// Signs `digest` (the output of `algorithm`), presenting the PIN as the application
@@ -96,28 +119,30 @@ impl<T: Transport> HpkiSigner<T> {
         digest: &[u8],
     ) -> Result<Vec<u8>, Error> {
         if self.pin_refused.get() {
-            return Err(Error::PinRequired);
+            return Err(Error::Pin(PinError::RefusedEarlier));
         }
         let mut card = self.card.try_borrow_mut().map_err(|_| Error::Busy)?;
-        let result = if card.app() == App::Authentication && self.session_verified.get() {
+        // The card accepted this PIN when the signer was made: sending it again cannot
+        // spend a try unless it was changed meanwhile, and then the signer stops.
+        let result = if card.is_verified() {
             match card.sign(algorithm, digest) {
                 // The card forgot the verification (reset by another application).
-                Err(Error::PinRequired) => card.sign_with_pin(&self.pin, algorithm, digest),
+                Err(Error::Pin(PinError::Required)) => {
+                    card.sign_digest(&self.pin, LastTry::Allow, algorithm, digest)
+                }
                 other => other,
             }
         } else {
-            card.sign_with_pin(&self.pin, algorithm, digest)
+            card.sign_digest(&self.pin, LastTry::Allow, algorithm, digest)
         };
-        match &result {
-            Ok(_) => self.session_verified.set(true),
-            Err(Error::WrongPin { .. } | Error::Blocked) => self.pin_refused.set(true),
-            Err(_) => {}
+        if let Err(Error::Pin(PinError::Wrong { .. } | PinError::Blocked)) = &result {
+            self.pin_refused.set(true);
         }
         result
     }
 }
 
-impl<T: Transport> CertSigner for HpkiSigner<T> {
+impl<T: Transport> CertSigner for HpkiSigner<'_, T> {
     fn certificate_der(&self) -> &[u8] {
         &self.certificate
     }
@@ -150,7 +175,9 @@ fn algorithm_of(prehash: &[u8]) -> Option<DigestAlgorithm> {
 }
 
 /// RSASSA-PKCS1-v1_5 over a SHA-256, SHA-384 or SHA-512 prehash, chosen by its length.
-impl<T: Transport> signature::hazmat::PrehashSigner<rsa::pkcs1v15::Signature> for HpkiSigner<T> {
+impl<T: Transport> signature::hazmat::PrehashSigner<rsa::pkcs1v15::Signature>
+    for HpkiSigner<'_, T>
+{
     fn sign_prehash(&self, prehash: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
         let algorithm = algorithm_of(prehash).ok_or_else(signature::Error::new)?;
         let raw = self
@@ -161,7 +188,7 @@ impl<T: Transport> signature::hazmat::PrehashSigner<rsa::pkcs1v15::Signature> fo
 }
 
 /// RSASSA-PKCS1-v1_5 with SHA-256 (the hash HPKI and the e-prescription service use).
-impl<T: Transport> signature::Signer<rsa::pkcs1v15::Signature> for HpkiSigner<T> {
+impl<T: Transport> signature::Signer<rsa::pkcs1v15::Signature> for HpkiSigner<'_, T> {
     fn try_sign(&self, msg: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
         use sha2::Digest as _;
         let digest = sha2::Sha256::digest(msg);

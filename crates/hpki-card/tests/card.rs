@@ -15,7 +15,7 @@ use card_sim::{
     HpkiHolder, HpkiKey, HpkiProfile, HpkiSignSupport, InProcess, MinimalCard, VirtualHpkiCard,
 };
 use cert_signer::{CertSigner, DigestAlgorithm};
-use hpki_card::{App, Error, HpkiCard, HpkiSigner, Pin, PinStatus, Profile, SignVariant};
+use hpki_card::{App, Error, HpkiCard, LastTry, Pin, PinError, PinStatus, Profile, SignVariant};
 
 type Traced = TraceTransport<InProcess<VirtualHpkiCard>>;
 
@@ -116,7 +116,8 @@ fn openssl_pkeyutl_verifies(dir: &Path, cert_der: &[u8], digest: &[u8], signatur
 fn certificate_is_read_without_pin_in_exact_chunks_and_cached() {
     let virtual_card = card(HpkiHolder::Physician);
     let expected = virtual_card.signing_key().certificate_der().to_vec();
-    let mut hpki = HpkiCard::open(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
+    let mut hpki =
+        HpkiCard::open_with_profile(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
     hpki.transport_mut().clear();
     assert_eq!(hpki.read_certificate().unwrap(), expected.as_slice());
     let trace = hpki.transport().trace().clone();
@@ -142,7 +143,7 @@ fn certificate_is_read_without_pin_in_exact_chunks_and_cached() {
 fn the_authentication_application_has_its_own_certificate() {
     let virtual_card = card(HpkiHolder::Dentist);
     let expected = virtual_card.authentication_key().certificate_der().to_vec();
-    let mut hpki = HpkiCard::open(
+    let mut hpki = HpkiCard::open_with_profile(
         InProcess::new(virtual_card),
         App::Authentication,
         Profile::Jma,
@@ -155,7 +156,7 @@ fn the_authentication_application_has_its_own_certificate() {
 fn a_card_without_hpki_applications_is_app_not_found() {
     let other = InProcess::new(MinimalCard::new(vec![vec![0xD3, 0x92, 0xF0, 0x00, 0x26]]));
     assert!(matches!(
-        HpkiCard::open(other, App::Signing, Profile::Jma),
+        HpkiCard::open(other),
         Err(Error::AppNotFound(App::Signing))
     ));
 }
@@ -165,7 +166,7 @@ fn profile_detection_finds_both_layouts() {
     for profile in [HpkiProfile::Jma, HpkiProfile::JahisReference] {
         let virtual_card = card(HpkiHolder::Pharmacist).with_profile(profile);
         let expected = virtual_card.signing_key().certificate_der().to_vec();
-        let mut hpki = HpkiCard::open_detect(InProcess::new(virtual_card), App::Signing).unwrap();
+        let mut hpki = HpkiCard::open(InProcess::new(virtual_card)).unwrap();
         let want = match profile {
             HpkiProfile::Jma => Profile::Jma,
             _ => Profile::JahisReference,
@@ -200,9 +201,11 @@ fn sign_and_check_with(
     message: &[u8],
     verifies: fn(&[u8], &[u8], &[u8]) -> bool,
 ) -> (Trace, SignVariant) {
-    let hpki = HpkiCard::open(traced(virtual_card), App::Signing, profile).unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
-    signer.card_mut().transport_mut().clear();
+    let mut hpki =
+        HpkiCard::open_with_profile(traced(virtual_card), App::Signing, profile).unwrap();
+    // Counted from before the signer is made: making it verifies the PIN once.
+    hpki.transport_mut().clear();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let digest = DigestAlgorithm::Sha256.hash(message);
     let signature = signer
         .sign_digest(DigestAlgorithm::Sha256, &digest)
@@ -310,8 +313,10 @@ fn the_card_refusing_the_preferred_variant_falls_back_and_remembers() {
     let virtual_card = card(HpkiHolder::Physician)
         .with_profile(HpkiProfile::JahisReference)
         .with_sign_support(HpkiSignSupport::JpkiStyleOnly);
-    let hpki = HpkiCard::open(traced(virtual_card), App::Signing, Profile::JahisReference).unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let hpki =
+        HpkiCard::open_with_profile(traced(virtual_card), App::Signing, Profile::JahisReference)
+            .unwrap();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let digest = DigestAlgorithm::Sha256.hash(b"one");
     signer
         .sign_digest(DigestAlgorithm::Sha256, &digest)
@@ -330,45 +335,70 @@ fn the_card_refusing_the_preferred_variant_falls_back_and_remembers() {
         .unwrap();
     let second = signer.card_mut().transport().trace().clone();
     assert_eq!(second.count_ins(0x22), 0, "the variant is remembered");
-    // Counter query, VERIFY, 80 2A: the key is still the current EF.
-    assert_eq!(second.len(), 3, "{}", second.to_text());
+    // VERIFY, 80 2A: the key is still the current EF, and the signer sends the PIN the
+    // card accepted when the signer was made without asking the counter again (as
+    // jpki-card's signer does; this was 3 with a counter query before every VERIFY).
+    assert_eq!(second.len(), 2, "{}", second.to_text());
+    assert_eq!(pin_presentations(&second), 1);
 }
 
 #[test]
 fn a_forced_variant_the_card_refuses_is_signing_not_supported() {
     let virtual_card = card(HpkiHolder::Physician).with_sign_support(HpkiSignSupport::JahisPsoOnly);
-    let mut hpki = HpkiCard::open(InProcess::new(virtual_card), App::Signing, Profile::Jma)
-        .unwrap()
-        .with_sign_variant(SignVariant::JpkiStyle);
+    let mut hpki =
+        HpkiCard::open_with_profile(InProcess::new(virtual_card), App::Signing, Profile::Jma)
+            .unwrap()
+            .with_sign_variant(SignVariant::JpkiStyle);
     let digest = DigestAlgorithm::Sha256.hash(b"x");
     assert!(matches!(
-        hpki.sign_with_pin(&pin(), DigestAlgorithm::Sha256, &digest),
+        hpki.sign_digest(&pin(), LastTry::Refuse, DigestAlgorithm::Sha256, &digest),
         Err(Error::SigningNotSupported)
     ));
 }
 
 #[test]
+fn sign_digest_presents_the_pin_once_even_when_it_falls_back() {
+    // The JMA layout prefers 80 2A; this card only knows the PSO: 80 2A is refused
+    // after the VERIFY, and the PSO uses that verification.
+    let virtual_card = card(HpkiHolder::Dentist).with_sign_support(HpkiSignSupport::JahisPsoOnly);
+    let mut hpki =
+        HpkiCard::open_with_profile(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
+    hpki.transport_mut().clear();
+    let digest = DigestAlgorithm::Sha256.hash(b"x");
+    hpki.sign_digest(&pin(), LastTry::Refuse, DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    let trace = hpki.transport().trace();
+    assert_eq!(hpki.sign_variant(), Some(SignVariant::JahisPso));
+    assert_eq!(pin_presentations(trace), 1, "{}", trace.to_text());
+    assert_eq!(counter_queries(trace), 1);
+    // The signing AP used the verification up.
+    assert!(!hpki.is_verified());
+}
+
+#[test]
 fn the_signing_ap_gets_the_pin_exactly_once_per_signature() {
-    let hpki = HpkiCard::open(
+    let mut hpki = HpkiCard::open_with_profile(
         traced(card(HpkiHolder::Physician)),
         App::Signing,
         Profile::Jma,
     )
     .unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    hpki.transport_mut().clear();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let digests: Vec<Vec<u8>> = (0..3u8)
         .map(|i| DigestAlgorithm::Sha256.hash(&[i]))
         .collect();
     let refs: Vec<&[u8]> = digests.iter().map(Vec::as_slice).collect();
-    signer.card_mut().transport_mut().clear();
     let sigs = signer.sign_digests(DigestAlgorithm::Sha256, &refs).unwrap();
     assert_eq!(sigs.len(), 3);
     let trace = signer.card_mut().transport().trace().clone();
+    // The VERIFY made with the signer serves the first signature; each later one sends
+    // its own.
     assert_eq!(pin_presentations(&trace), 3);
     assert_eq!(
         counter_queries(&trace),
-        3,
-        "the last-try guard asks before each"
+        1,
+        "the last-try guard asks once, when the signer is made (was 3: before each)"
     );
     assert_eq!(trace.count_ins(0x2A), 3);
     // The PIN never reaches the trace.
@@ -377,13 +407,13 @@ fn the_signing_ap_gets_the_pin_exactly_once_per_signature() {
 
 #[test]
 fn the_authentication_ap_gets_the_pin_once_per_session() {
-    let hpki = HpkiCard::open(
+    let hpki = HpkiCard::open_with_profile(
         traced(card(HpkiHolder::Dentist)),
         App::Authentication,
         Profile::Jma,
     )
     .unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     for i in 0..3u8 {
         let digest = DigestAlgorithm::Sha256.hash(&[i]);
         let sig = signer
@@ -400,13 +430,13 @@ fn the_authentication_ap_gets_the_pin_once_per_session() {
 #[test]
 #[ignore = "needs the openssl command; run by scripts/conformance"]
 fn authentication_signatures_verify_with_openssl_pkeyutl() {
-    let hpki = HpkiCard::open(
+    let hpki = HpkiCard::open_with_profile(
         InProcess::new(card(HpkiHolder::Dentist)),
         App::Authentication,
         Profile::Jma,
     )
     .unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let digest = DigestAlgorithm::Sha256.hash(b"challenge");
     let sig = signer
         .sign_digest(DigestAlgorithm::Sha256, &digest)
@@ -418,51 +448,107 @@ fn authentication_signatures_verify_with_openssl_pkeyutl() {
     assert!(!openssl_pkeyutl_verifies(dir.path(), &cert, &other, &sig));
 }
 
+/// A reader whose card answers every VERIFY with a PIN `63CE` once `pin_changed` is set,
+/// as if another application had changed the PIN behind the signer's back.
+struct PinChanged<T> {
+    inner: T,
+    pin_changed: bool,
+}
+
+impl<T: Transport> Transport for PinChanged<T> {
+    fn transmit_raw(&mut self, command: &[u8]) -> Result<Vec<u8>, apdu::TransportError> {
+        if self.pin_changed && command.get(1) == Some(&0x20) && command.len() > 4 {
+            return Ok(vec![0x63, 0xCE]);
+        }
+        self.inner.transmit_raw(command)
+    }
+    fn supports_extended_length(&self) -> bool {
+        self.inner.supports_extended_length()
+    }
+}
+
 #[test]
-fn a_wrong_pin_reports_the_tries_left_and_is_never_presented_again() {
-    let hpki = HpkiCard::open(
+fn a_wrong_pin_reports_the_tries_left_when_the_signer_is_made() {
+    let mut hpki = HpkiCard::open_with_profile(
         traced(card(HpkiHolder::Physician)),
         App::Signing,
         Profile::Jma,
     )
     .unwrap();
-    let mut signer = HpkiSigner::new(hpki, Pin::new("9999").unwrap()).unwrap();
+    let err = hpki
+        .signer(Pin::new("9999").unwrap(), LastTry::Refuse)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Pin(PinError::Wrong { tries_left: 14 })),
+        "{err}"
+    );
+    assert_eq!(pin_presentations(hpki.transport().trace()), 1);
+    assert_eq!(hpki.transport_mut().inner_mut().card().tries_left(), 14);
+}
+
+#[test]
+fn a_signer_whose_pin_is_refused_never_presents_it_again() {
+    let reader = TraceTransport::new(PinChanged {
+        inner: InProcess::new(card(HpkiHolder::Physician)),
+        pin_changed: false,
+    });
+    let hpki = HpkiCard::open_with_profile(reader, App::Signing, Profile::Jma).unwrap();
+    let signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let digest = DigestAlgorithm::Sha256.hash(b"x");
+    // The first signature uses the verification made with the signer.
+    signer
+        .sign_prehashed(DigestAlgorithm::Sha256, &digest)
+        .unwrap();
+    signer.with_transport(|t| {
+        t.inner_mut().pin_changed = true;
+        t.clear();
+    });
     let err = signer
         .sign_prehashed(DigestAlgorithm::Sha256, &digest)
         .unwrap_err();
-    assert!(matches!(err, Error::WrongPin { tries_left: 14 }), "{err}");
-    signer.card_mut().transport_mut().clear();
     assert!(
-        signer
-            .sign_prehashed(DigestAlgorithm::Sha256, &digest)
-            .is_err()
+        matches!(err, Error::Pin(PinError::Wrong { tries_left: 14 })),
+        "{err}"
     );
-    assert_eq!(signer.card_mut().transport().trace().count_ins(0x20), 0);
+    let err = signer
+        .sign_prehashed(DigestAlgorithm::Sha256, &digest)
+        .unwrap_err();
+    assert!(matches!(err, Error::Pin(PinError::RefusedEarlier)), "{err}");
+    let sent = signer.with_transport(|t| pin_presentations(t.trace()));
+    assert_eq!(sent, Some(1), "one refused VERIFY, then nothing");
 }
 
 #[test]
 fn the_last_try_is_refused_unless_the_caller_opts_in() {
     let virtual_card = card(HpkiHolder::Physician).with_tries_left(1);
-    let mut hpki = HpkiCard::open(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
+    let mut hpki =
+        HpkiCard::open_with_profile(traced(virtual_card), App::Signing, Profile::Jma).unwrap();
     hpki.transport_mut().clear();
-    assert!(matches!(hpki.verify(&pin()), Err(Error::LastTryRefused)));
+    assert!(matches!(
+        hpki.verify(&pin(), LastTry::Refuse),
+        Err(Error::Pin(PinError::LastTryRefused { tries_left: 1 }))
+    ));
     assert_eq!(pin_presentations(hpki.transport().trace()), 0);
     assert_eq!(hpki.transport_mut().inner_mut().card().tries_left(), 1);
 
     let digest = DigestAlgorithm::Sha256.hash(b"x");
     assert!(matches!(
-        hpki.sign_with_pin(&pin(), DigestAlgorithm::Sha256, &digest),
-        Err(Error::LastTryRefused)
+        hpki.sign_digest(&pin(), LastTry::Refuse, DigestAlgorithm::Sha256, &digest),
+        Err(Error::Pin(PinError::LastTryRefused { .. }))
     ));
+    assert!(matches!(
+        hpki.signer(pin(), LastTry::Refuse),
+        Err(Error::Pin(PinError::LastTryRefused { .. }))
+    ));
+    assert_eq!(pin_presentations(hpki.transport().trace()), 0);
     // Opting in spends it; the right PIN resets the counter.
-    hpki.verify_last_try(&pin()).unwrap();
+    hpki.verify(&pin(), LastTry::Allow).unwrap();
     assert_eq!(hpki.transport_mut().inner_mut().card().tries_left(), 15);
 }
 
 #[test]
 fn fifteen_wrong_pins_lock_the_card() {
-    let mut hpki = HpkiCard::open(
+    let mut hpki = HpkiCard::open_with_profile(
         InProcess::new(card(HpkiHolder::Pharmacist)),
         App::Signing,
         Profile::Jma,
@@ -470,34 +556,51 @@ fn fifteen_wrong_pins_lock_the_card() {
     .unwrap();
     let wrong = Pin::new("0000").unwrap();
     for left in (1..15u8).rev() {
-        assert!(
-            matches!(hpki.verify(&wrong), Err(Error::WrongPin { tries_left }) if tries_left == left)
-        );
+        assert!(matches!(
+            hpki.verify(&wrong, LastTry::Refuse),
+            Err(Error::Pin(PinError::Wrong { tries_left })) if tries_left == left
+        ));
     }
     assert_eq!(hpki.pin_status().unwrap(), PinStatus::TriesLeft(1));
-    assert!(matches!(hpki.verify(&wrong), Err(Error::LastTryRefused)));
-    hpki.set_allow_last_try(true);
-    assert!(matches!(hpki.verify(&wrong), Err(Error::Blocked)));
+    assert!(matches!(
+        hpki.verify(&wrong, LastTry::Refuse),
+        Err(Error::Pin(PinError::LastTryRefused { .. }))
+    ));
+    assert!(matches!(
+        hpki.verify(&wrong, LastTry::Allow),
+        Err(Error::Pin(PinError::Blocked))
+    ));
     assert_eq!(hpki.pin_status().unwrap(), PinStatus::Blocked);
-    // Even the right PIN no longer opens it.
-    assert!(matches!(hpki.verify(&pin()), Err(Error::Blocked)));
+    // Even the right PIN no longer opens it; a blocked PIN is not sent under Refuse.
+    for last_try in [LastTry::Refuse, LastTry::Allow] {
+        assert!(matches!(
+            hpki.verify(&pin(), last_try),
+            Err(Error::Pin(PinError::Blocked))
+        ));
+    }
 }
 
 #[test]
 fn signing_without_a_pin_on_the_signing_ap_is_pin_required() {
-    let mut hpki = HpkiCard::open(
+    let mut hpki = HpkiCard::open_with_profile(
         InProcess::new(card(HpkiHolder::Physician)),
         App::Signing,
         Profile::Jma,
     )
     .unwrap();
     let digest = DigestAlgorithm::Sha256.hash(b"x");
-    hpki.verify(&pin()).unwrap();
+    assert!(matches!(
+        hpki.sign(DigestAlgorithm::Sha256, &digest),
+        Err(Error::Pin(PinError::Required))
+    ));
+    hpki.verify(&pin(), LastTry::Refuse).unwrap();
+    assert!(hpki.is_verified());
     hpki.sign(DigestAlgorithm::Sha256, &digest).unwrap();
+    assert!(!hpki.is_verified());
     // userConsent 1: the verification was used up by the signature.
     assert!(matches!(
         hpki.sign(DigestAlgorithm::Sha256, &digest),
-        Err(Error::PinRequired)
+        Err(Error::Pin(PinError::Required))
     ));
 }
 
@@ -509,9 +612,13 @@ fn sha384_and_sha512_digest_infos_pass_through() {
             HpkiSignSupport::JpkiStyleOnly,
         ] {
             let virtual_card = card(HpkiHolder::Physician).with_sign_support(support);
-            let hpki =
-                HpkiCard::open(InProcess::new(virtual_card), App::Signing, Profile::Jma).unwrap();
-            let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+            let hpki = HpkiCard::open_with_profile(
+                InProcess::new(virtual_card),
+                App::Signing,
+                Profile::Jma,
+            )
+            .unwrap();
+            let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
             let digest = alg.hash(b"m");
             // HpkiCard checks the signature against the certificate before returning it.
             assert_eq!(signer.sign_digest(alg, &digest).unwrap().len(), 256);
@@ -529,10 +636,11 @@ fn a_card_whose_key_does_not_match_its_certificate_is_caught() {
         HpkiKey::new(wrong_key, cert),
     );
     let mut hpki =
-        HpkiCard::open(InProcess::new(virtual_card), App::Signing, Profile::Jma).unwrap();
+        HpkiCard::open_with_profile(InProcess::new(virtual_card), App::Signing, Profile::Jma)
+            .unwrap();
     let digest = DigestAlgorithm::Sha256.hash(b"x");
     assert!(matches!(
-        hpki.sign_with_pin(&pin(), DigestAlgorithm::Sha256, &digest),
+        hpki.sign_digest(&pin(), LastTry::Refuse, DigestAlgorithm::Sha256, &digest),
         Err(Error::BadSignature)
     ));
 }
@@ -543,13 +651,13 @@ fn rustcrypto_signature_traits_give_verifiable_signatures() {
     use sha2::Sha256;
     use signature::{Signer as _, Verifier as _, hazmat::PrehashSigner as _};
 
-    let hpki = HpkiCard::open(
+    let hpki = HpkiCard::open_with_profile(
         InProcess::new(card(HpkiHolder::Dentist)),
         App::Signing,
         Profile::Jma,
     )
     .unwrap();
-    let signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let public = public_key(signer.certificate_der());
     let verifying = VerifyingKey::<Sha256>::new(public);
 
@@ -567,13 +675,13 @@ fn rustcrypto_signature_traits_give_verifiable_signatures() {
 
 #[test]
 fn every_signer_is_interchangeable_behind_dyn_cert_signer() {
-    let hpki = HpkiCard::open(
+    let hpki = HpkiCard::open_with_profile(
         InProcess::new(card(HpkiHolder::Physician)),
         App::Signing,
         Profile::Jma,
     )
     .unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     let dyn_signer: &mut dyn CertSigner = &mut signer;
     let digest = DigestAlgorithm::Sha256.hash(b"x");
     assert!(
@@ -589,13 +697,13 @@ fn every_signer_is_interchangeable_behind_dyn_cert_signer() {
 
 #[test]
 fn debug_output_never_shows_the_pin() {
-    let hpki = HpkiCard::open(
-        InProcess::new(card(HpkiHolder::Physician)),
-        App::Signing,
-        Profile::Jma,
-    )
-    .unwrap();
-    let signer = HpkiSigner::new(hpki, Pin::new("S3cr3tPIN").unwrap()).unwrap();
+    let virtual_card = card(HpkiHolder::Physician).with_pin("S3cr3tPIN");
+    let hpki =
+        HpkiCard::open_with_profile(InProcess::new(virtual_card), App::Signing, Profile::Jma)
+            .unwrap();
+    let signer = hpki
+        .into_signer(Pin::new("S3cr3tPIN").unwrap(), LastTry::Refuse)
+        .unwrap();
     let s = format!("{signer:?}");
     assert!(s.contains("redacted") && !s.contains("S3cr3tPIN"), "{s}");
 }
@@ -641,9 +749,10 @@ fn every_holder_signs_through_both_variants_checked_with(
 #[test]
 fn a_card_pulled_mid_signature_is_a_transport_error() {
     let reader = InProcess::new(card(HpkiHolder::Physician));
-    let hpki = HpkiCard::open(reader, App::Signing, Profile::Jma).unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
-    // SELECT PIN, SELECT key, then the card is gone before the counter query.
+    let hpki = HpkiCard::open_with_profile(reader, App::Signing, Profile::Jma).unwrap();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
+    // SELECT PIN, SELECT key, then the card is gone before 80 2A (the first signature
+    // uses the verification made with the signer).
     signer.card_mut().transport_mut().remove_after(2);
     let digest = DigestAlgorithm::Sha256.hash(b"x");
     let err = signer
@@ -675,24 +784,37 @@ fn public_key(cert_der: &[u8]) -> rsa::PublicKey {
 fn the_signer_carries_the_ca_certificates_the_card_holds() {
     let certs = card_sim::HpkiTestCertificates::generate(HpkiHolder::Physician).unwrap();
     // JMA cards hold only the end-entity certificate: no chain, no extra APDU error.
-    let jma = HpkiCard::open(
+    let jma = HpkiCard::open_with_profile(
         InProcess::new(card(HpkiHolder::Physician)),
         App::Signing,
         Profile::Jma,
     )
     .unwrap();
-    let signer = HpkiSigner::new(jma, pin()).unwrap();
+    let signer = jma.into_signer(pin(), LastTry::Refuse).unwrap();
     assert!(signer.chain_der().is_empty());
 
     // The JAHIS reference layout keeps the issuing CA in `1A` (and may lack `1B`).
     let jahis = card(HpkiHolder::Physician).with_profile(HpkiProfile::JahisReference);
-    let hpki = HpkiCard::open(traced(jahis), App::Signing, Profile::JahisReference).unwrap();
-    let mut signer = HpkiSigner::new(hpki, pin()).unwrap();
+    let hpki =
+        HpkiCard::open_with_profile(traced(jahis), App::Signing, Profile::JahisReference).unwrap();
+    let mut signer = hpki.into_signer(pin(), LastTry::Refuse).unwrap();
     assert_eq!(signer.chain_der(), vec![certs.signing_ca.clone()]);
     assert_eq!(signer.certificate_der(), certs.signing.as_slice());
-    // The CA certificate was read without a PIN, and is not read again for a signature.
+    // The CA certificate was read before the signer's one VERIFY (without a PIN), and is
+    // not read again for a signature.
     let trace = signer.card_mut().transport().trace().clone();
-    assert_eq!(pin_presentations(&trace), 0, "{}", trace.to_text());
+    assert_eq!(pin_presentations(&trace), 1, "{}", trace.to_text());
+    let verify_at = trace
+        .exchanges
+        .iter()
+        .position(|e| e.ins() == Some(0x20) && e.command.len() > 4)
+        .unwrap();
+    let last_read = trace
+        .exchanges
+        .iter()
+        .rposition(|e| e.ins() == Some(0xB0))
+        .unwrap();
+    assert!(last_read < verify_at, "{}", trace.to_text());
     let reads_before = trace.count_ins(0xB0);
     let digest = DigestAlgorithm::Sha256.hash(b"prescription");
     signer
@@ -703,7 +825,7 @@ fn the_signer_carries_the_ca_certificates_the_card_holds() {
 
     // The authentication AP has its own CA.
     let jahis = card(HpkiHolder::Physician).with_profile(HpkiProfile::JahisReference);
-    let mut hpki = HpkiCard::open(
+    let mut hpki = HpkiCard::open_with_profile(
         InProcess::new(jahis),
         App::Authentication,
         Profile::JahisReference,

@@ -1,12 +1,12 @@
 //! The crate's one error type.
 
 use apdu::{StatusWord, TransportError};
-
-use crate::PinKind;
+use cert_signer::PinError;
 
 /// Everything that can go wrong talking to a My Number Card.
 ///
-/// The PIN variants never carry the PIN; none of them costs a try unless it says so.
+/// PIN outcomes are [`Error::Pin`], the [`PinError`] HPKI cards report too; none of them
+/// carries the PIN, and none costs a try unless it says so.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -22,51 +22,12 @@ pub enum Error {
     /// smartphone JPKI token), or the card is not answering as one.
     #[error("not a My Number Card: SELECT of the JPKI AP answered {0}")]
     NotAJpkiCard(StatusWord),
-    /// A PIN was refused before reaching the card because its format is wrong; no try
-    /// was spent. The text says which rule it broke.
-    #[error("malformed {kind} PIN ({reason}); it was not sent to the card")]
-    MalformedPin {
-        /// Which PIN.
-        kind: PinKind,
-        /// The broken rule.
-        reason: &'static str,
-    },
-    /// The card refused the PIN (`63Cx`). `tries_left` tries remain before it blocks;
-    /// ask the holder before trying again.
-    #[error("wrong {kind} PIN: {tries_left} tries left")]
-    WrongPin {
-        /// Which PIN.
-        kind: PinKind,
-        /// Tries left.
-        tries_left: u8,
-    },
-    /// The PIN is blocked (`63C0`, `6983` or `6984`). The signature PIN can only be
-    /// reset at the municipality office (or the smartphone app and a convenience-store
-    /// kiosk); the user-authentication PIN likewise.
-    #[error("the {kind} PIN is blocked (reset it at the municipality office)")]
-    Blocked {
-        /// Which PIN.
-        kind: PinKind,
-    },
-    /// Verification was not attempted because only one try is left and the caller did
-    /// not pass [`LastTry::Allow`](crate::LastTry::Allow). Warn the holder, then retry
-    /// with `LastTry::Allow`.
-    #[error("the {kind} PIN has only {tries_left} try left; not spent without LastTry::Allow")]
-    LastTryRefused {
-        /// Which PIN.
-        kind: PinKind,
-        /// Always 1.
-        tries_left: u8,
-    },
-    /// The card answered `6982` (security status not satisfied): the file or key needs
-    /// a PIN that was not verified in this session (the signature certificate needs the
-    /// signature PIN; on smartphone tokens the auth certificate needs the auth PIN).
-    #[error("the card needs a PIN first (6982)")]
-    PinRequired,
-    /// A signer stopped after its PIN was refused during a signature: it will not spend
-    /// more tries. Make a new signer with the right PIN.
-    #[error("the signer's PIN was refused earlier; make a new signer")]
-    SignerPoisoned,
+    /// The PIN was wrong, is blocked, was not sent (last try, format), is needed first
+    /// (`6982`: the signature certificate needs the signature PIN; on smartphone tokens
+    /// the auth certificate needs the auth PIN) or was refused earlier; the
+    /// [`PinError`] says what to do. Which PIN is the one the caller passed.
+    #[error(transparent)]
+    Pin(#[from] PinError),
     /// The data to sign is not a DigestInfo the card can take (empty, or longer than
     /// 245 bytes) or a digest of the wrong length.
     #[error("invalid data to sign: {0}")]
@@ -115,10 +76,14 @@ impl From<TransportError> for Error {
     }
 }
 
+/// PIN outcomes become [`SignError::Pin`](cert_signer::SignError::Pin), a refusing card
+/// [`SignError::Card`](cert_signer::SignError::Card), the rest
+/// [`SignError::Device`](cert_signer::SignError::Device) with this error as its source.
 impl From<Error> for cert_signer::SignError {
     fn from(e: Error) -> Self {
         match e {
-            Error::PinRequired => Self::NotAuthenticated,
+            Error::Pin(pin) => Self::Pin(pin),
+            Error::Card(sw) => Self::Card(sw),
             other => Self::Device(Box::new(other)),
         }
     }

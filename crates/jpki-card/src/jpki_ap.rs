@@ -1,13 +1,12 @@
 //! A session with the JPKI AP: opening the card, certificates, PINs and signing.
 
 use apdu::{Command, Response, StatusWord, Transport, transmit};
-use cert_signer::DigestAlgorithm;
+use cert_signer::{DigestAlgorithm, LastTry, PinError, PinStatus};
 
 use crate::signer::CardRef;
 use crate::text_ap::{TEXT_AID, TextAp};
 use crate::{
-    Certificate, Error, JpkiPin, JpkiSigner, LastTry, Pin, PinKind, PinStatus, SignPin,
-    der_object_length,
+    Certificate, Error, JpkiPin, JpkiSigner, Pin, PinKind, SignPin, TokenKind, der_object_length,
 };
 
 /// A signer's key, its certificate (DER) and the CA chain (DER).
@@ -20,46 +19,6 @@ const TOKEN_FID: u16 = 0x0006;
 const TOKEN_LEN: u32 = 32;
 /// Short READ BINARY returns at most 256 bytes.
 const CHUNK: usize = 256;
-
-/// What kind of JPKI token answered, from the token EF (`0006`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CardKind {
-    /// `JPKIAPICCTOKEN2`: the My Number Card.
-    MyNumberCard,
-    /// `JPKIAPICCTOKEN`: the old 住基 card.
-    JukiCard,
-    /// `JPKIAPGPSETOKEN`: smartphone JPKI on Android (auth certificate behind the auth PIN).
-    AndroidSmartphone,
-    /// `JPKIAPIOSTOKEN`: smartphone JPKI on iPhone (unsettled).
-    IPhone,
-    /// Any other token value, trimmed.
-    Other(String),
-}
-
-impl CardKind {
-    /// From the token EF contents: ASCII, padded with spaces or NULs (trimmed both).
-    pub fn from_token(token: &[u8]) -> Result<Self, Error> {
-        let text = core::str::from_utf8(token)
-            .map_err(|_| Error::MalformedToken("not ASCII"))?
-            .trim_matches(|c: char| c == ' ' || c == '\0' || c == '\u{FF}');
-        if !text.is_ascii() {
-            return Err(Error::MalformedToken("not ASCII"));
-        }
-        Ok(match text {
-            "JPKIAPICCTOKEN2" => Self::MyNumberCard,
-            "JPKIAPICCTOKEN" => Self::JukiCard,
-            "JPKIAPGPSETOKEN" => Self::AndroidSmartphone,
-            "JPKIAPIOSTOKEN" => Self::IPhone,
-            other => Self::Other(other.to_owned()),
-        })
-    }
-
-    /// Whether the user-authentication certificate needs the auth PIN (smartphone tokens).
-    pub fn auth_certificate_needs_pin(&self) -> bool {
-        matches!(self, Self::AndroidSmartphone | Self::IPhone)
-    }
-}
 
 /// Which private key signs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -110,7 +69,7 @@ pub(crate) enum App {
 /// session.
 pub struct JpkiCard<T: Transport> {
     transport: T,
-    kind: CardKind,
+    kind: TokenKind,
     app: Option<App>,
     ef: Option<u16>,
     verified: [bool; 3],
@@ -142,7 +101,7 @@ impl<T: Transport> JpkiCard<T> {
     pub fn open(transport: T) -> Result<Self, Error> {
         let mut card = Self {
             transport,
-            kind: CardKind::Other(String::new()),
+            kind: TokenKind::Other(String::new()),
             app: None,
             ef: None,
             verified: [false; 3],
@@ -155,12 +114,12 @@ impl<T: Transport> JpkiCard<T> {
         }
         card.select_ef(TOKEN_FID)?;
         let (token, _) = card.read_binary(0, TOKEN_LEN)?;
-        card.kind = CardKind::from_token(&token)?;
+        card.kind = TokenKind::from_token(&token)?;
         Ok(card)
     }
 
-    /// The card kind read from the token EF.
-    pub fn kind(&self) -> &CardKind {
+    /// The kind of JPKI token, read from the token EF when the card was opened.
+    pub fn kind(&self) -> &TokenKind {
         &self.kind
     }
 
@@ -210,7 +169,8 @@ impl<T: Transport> JpkiCard<T> {
             .unwrap_or(&[])
     }
 
-    /// Tries left on a JPKI PIN, without spending one (SELECT IEF + `00 20 00 80`).
+    /// The state of a JPKI PIN (tries left), without spending a try (SELECT IEF +
+    /// `00 20 00 80`). Some cards answer [`PinStatus::Verified`] once it is verified.
     pub fn pin_status(&mut self, kind: PinKind) -> Result<PinStatus, Error> {
         let app = if kind == PinKind::Text {
             App::Text
@@ -222,7 +182,8 @@ impl<T: Transport> JpkiCard<T> {
     }
 
     /// Verifies a JPKI PIN. With [`LastTry::Refuse`] the counter is read first and a PIN
-    /// with one try left is not sent ([`Error::LastTryRefused`]).
+    /// with one try left (or none) is not sent ([`PinError::LastTryRefused`],
+    /// [`PinError::Blocked`]).
     pub fn verify<P: JpkiPin>(&mut self, pin: &P, last_try: LastTry) -> Result<(), Error> {
         self.select_app(App::Jpki)?;
         self.verify_in_app(pin, last_try)
@@ -240,7 +201,7 @@ impl<T: Transport> JpkiCard<T> {
         self.verify_in_app(old, last_try)?;
         let cmd = Command::new(0x00, 0x24, 0x01, 0x80).with_data(new.bytes().to_vec());
         let r = self.send(&cmd)?;
-        self.pin_answer(P::KIND, r.sw)
+        pin_answer(r.sw)
     }
 
     /// A signer for `key`, holding `pin` (zeroized with the signer).
@@ -259,13 +220,13 @@ impl<T: Transport> JpkiCard<T> {
 
     /// [`signer`](Self::signer) that owns the card: for a signer that must outlive the
     /// scope that opened the card (a `Box<dyn CertSigner>`, a long-lived service).
-    pub fn into_signer<P: JpkiPin>(
+    pub fn into_signer<'a, P: JpkiPin>(
         mut self,
         pin: P,
         last_try: LastTry,
-    ) -> Result<JpkiSigner<'static, T, P>, Error>
+    ) -> Result<JpkiSigner<'a, T, P>, Error>
     where
-        T: 'static,
+        T: 'a,
     {
         let (key, certificate, chain) = self.prepare_signer(&pin, last_try)?;
         JpkiSigner::new(CardRef::Owned(self), key, pin, certificate, chain)
@@ -408,7 +369,7 @@ impl<T: Transport> JpkiCard<T> {
         match r.sw {
             StatusWord::SUCCESS => Ok((r.data, false)),
             StatusWord::END_OF_FILE | StatusWord::WRONG_P1_P2 => Ok((r.data, true)),
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED => Err(Error::PinRequired),
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED => Err(PinError::Required.into()),
             sw => Err(Error::Card(sw)),
         }
     }
@@ -476,16 +437,7 @@ impl<T: Transport> JpkiCard<T> {
     pub(crate) fn pin_status_in_app(&mut self, kind: PinKind) -> Result<PinStatus, Error> {
         self.select_ef(kind.ief())?;
         let r = self.send(&Command::new(0x00, 0x20, 0x00, 0x80))?;
-        let tries_left = match r.sw {
-            sw if sw.is_pin_blocked() => 0,
-            sw => match sw.tries_left() {
-                Some(n) => n,
-                // Some cards answer 9000 to the query once verified.
-                None if sw.is_success() => kind.max_tries(),
-                None => return Err(Error::Card(sw)),
-            },
-        };
-        Ok(PinStatus { kind, tries_left })
+        PinStatus::from_status(r.sw).ok_or(Error::Card(r.sw))
     }
 
     pub(crate) fn verify_in_app<P: Pin>(
@@ -495,16 +447,7 @@ impl<T: Transport> JpkiCard<T> {
     ) -> Result<(), Error> {
         let kind = P::KIND;
         if last_try == LastTry::Refuse {
-            let status = self.pin_status_in_app(kind)?;
-            if status.is_blocked() {
-                return Err(Error::Blocked { kind });
-            }
-            if status.is_last_try() {
-                return Err(Error::LastTryRefused {
-                    kind,
-                    tries_left: status.tries_left,
-                });
-            }
+            last_try.check(self.pin_status_in_app(kind)?)?;
         } else {
             self.select_ef(kind.ief())?;
         }
@@ -513,23 +456,11 @@ impl<T: Transport> JpkiCard<T> {
         if let Some(slot) = self.verified.get_mut(pin_slot(kind)) {
             *slot = false;
         }
-        self.pin_answer(kind, r.sw)?;
+        pin_answer(r.sw)?;
         if let Some(slot) = self.verified.get_mut(pin_slot(kind)) {
             *slot = true;
         }
         Ok(())
-    }
-
-    fn pin_answer(&self, kind: PinKind, sw: StatusWord) -> Result<(), Error> {
-        match sw {
-            StatusWord::SUCCESS => Ok(()),
-            sw if sw.is_pin_blocked() => Err(Error::Blocked { kind }),
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED => Err(Error::PinRequired),
-            sw => match sw.tries_left() {
-                Some(tries_left) => Err(Error::WrongPin { kind, tries_left }),
-                None => Err(Error::Card(sw)),
-            },
-        }
     }
 
     /// SELECT the key EF and `80 2A 00 80 Lc DigestInfo 00`; the PIN must be verified.
@@ -552,8 +483,16 @@ impl<T: Transport> JpkiCard<T> {
         match r.sw {
             StatusWord::SUCCESS if r.data.len() == 256 => Ok(r.data),
             StatusWord::SUCCESS => Err(Error::BadSignature("not 256 bytes")),
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED => Err(Error::PinRequired),
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED => Err(PinError::Required.into()),
             sw => Err(Error::Card(sw)),
         }
     }
+}
+
+/// The card's answer to VERIFY (or CHANGE REFERENCE DATA) with a PIN.
+fn pin_answer(sw: StatusWord) -> Result<(), Error> {
+    if sw.is_success() {
+        return Ok(());
+    }
+    Err(PinError::from_status(sw).map_or(Error::Card(sw), Error::Pin))
 }

@@ -1,8 +1,7 @@
 //! The card's PINs: formats checked at construction, zeroized on drop, redacted in Debug.
 
+use cert_signer::PinError;
 use zeroize::Zeroizing;
-
-use crate::Error;
 
 /// Which PIN (`docs/spec/cards.md` §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,8 +32,8 @@ impl PinKind {
         }
     }
 
-    fn check(self, pin: &str) -> Result<(), Error> {
-        let bad = |reason| Err(Error::MalformedPin { kind: self, reason });
+    fn check(self, pin: &str) -> Result<(), PinError> {
+        let bad = |reason| Err(PinError::Format(reason));
         match self {
             Self::Auth | Self::Text => {
                 if pin.len() != 4 {
@@ -70,38 +69,6 @@ impl core::fmt::Display for PinKind {
     }
 }
 
-/// What to do when a PIN has exactly one try left.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum LastTry {
-    /// Do not send the PIN; fail with [`Error::LastTryRefused`]. Costs one counter
-    /// query (`00 20 00 80`) before every VERIFY.
-    #[default]
-    Refuse,
-    /// Send it anyway (the holder has been warned); no counter query.
-    Allow,
-}
-
-/// The remaining tries of a PIN, read without spending one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PinStatus {
-    /// Which PIN.
-    pub kind: PinKind,
-    /// Tries left; 0 when blocked.
-    pub tries_left: u8,
-}
-
-impl PinStatus {
-    /// No tries left.
-    pub const fn is_blocked(&self) -> bool {
-        self.tries_left == 0
-    }
-
-    /// Exactly one try left: the next wrong PIN blocks it.
-    pub const fn is_last_try(&self) -> bool {
-        self.tries_left == 1
-    }
-}
-
 macro_rules! pin_type {
     ($(#[$doc:meta])* $name:ident, $kind:expr) => {
         $(#[$doc])*
@@ -109,9 +76,9 @@ macro_rules! pin_type {
         pub struct $name(Zeroizing<String>);
 
         impl $name {
-            /// Checks the format; a malformed PIN is refused here and never reaches the
-            /// card.
-            pub fn new(pin: &str) -> Result<Self, Error> {
+            /// Checks the format; a malformed PIN is refused here
+            /// ([`PinError::Format`]) and never reaches the card.
+            pub fn new(pin: &str) -> Result<Self, PinError> {
                 $kind.check(pin)?;
                 Ok(Self(Zeroizing::new(pin.to_owned())))
             }
@@ -124,8 +91,8 @@ macro_rules! pin_type {
         }
 
         impl core::str::FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self, Error> {
+            type Err = PinError;
+            fn from_str(s: &str) -> Result<Self, PinError> {
                 Self::new(s)
             }
         }
@@ -190,13 +157,7 @@ mod tests {
         assert!(AuthPin::new("1234").is_ok());
         for bad in ["123", "12345", "12a4", "１２３４", ""] {
             assert!(
-                matches!(
-                    AuthPin::new(bad),
-                    Err(Error::MalformedPin {
-                        kind: PinKind::Auth,
-                        ..
-                    })
-                ),
+                matches!(AuthPin::new(bad), Err(PinError::Format(_))),
                 "{bad}"
             );
         }

@@ -4,7 +4,7 @@
 use core::cell::{Cell, RefCell};
 
 use apdu::Transport;
-use cert_signer::{CertSigner, DigestAlgorithm, SignError};
+use cert_signer::{CertSigner, DigestAlgorithm, PinError, SignError};
 use der::{Decode, Encode};
 use rsa::{Pkcs1v15Sign, PublicKey, pkcs1v15, pkcs8::DecodePublicKey};
 use sha2::Sha256;
@@ -22,7 +22,9 @@ pub type Signature = pkcs1v15::Signature;
 /// [`CertSigner::sign_digests`]) sends exactly one VERIFY: SELECT PIN IEF, VERIFY,
 /// SELECT key, `80 2A 00 80` per signature. The card's answer is checked against the
 /// certificate's public key before it is returned. If the card refuses the PIN the
-/// signer stops for good ([`Error::SignerPoisoned`]) rather than spend more tries.
+/// signer stops for good ([`PinError::RefusedEarlier`]) rather than spend more tries.
+/// [`JpkiCard::into_signer`] owns the card instead of borrowing it, and HPKI cards make
+/// their signers the same way (`hpki_card::HpkiCard::signer`).
 ///
 /// Implements [`CertSigner`] (for the CMS and XAdES crates),
 /// [`signature::hazmat::PrehashSigner`] (the digest length picks SHA-256/384/512),
@@ -104,6 +106,11 @@ impl<'a, T: Transport, P: JpkiPin> JpkiSigner<'a, T, P> {
         Some(f(card.transport_mut()))
     }
 
+    /// The card (e.g. to read its certificates).
+    pub fn card_mut(&mut self) -> &mut JpkiCard<T> {
+        self.card.get_mut()
+    }
+
     /// Which key signs.
     pub fn key(&self) -> KeyKind {
         self.key
@@ -139,7 +146,7 @@ impl<'a, T: Transport, P: JpkiPin> JpkiSigner<'a, T, P> {
     /// Signs several DigestInfos after one VERIFY.
     pub fn sign_digest_infos(&self, infos: &[&[u8]]) -> Result<Vec<Vec<u8>>, Error> {
         if self.poisoned.get() {
-            return Err(Error::SignerPoisoned);
+            return Err(PinError::RefusedEarlier.into());
         }
         let mut card = self
             .card
@@ -150,7 +157,7 @@ impl<'a, T: Transport, P: JpkiPin> JpkiSigner<'a, T, P> {
         // unless the PIN was changed meanwhile, and then the signer stops.
         match card.verify_in_app(&self.pin, LastTry::Allow) {
             Ok(()) => {}
-            Err(e @ (Error::WrongPin { .. } | Error::Blocked { .. })) => {
+            Err(e @ Error::Pin(PinError::Wrong { .. } | PinError::Blocked)) => {
                 self.poisoned.set(true);
                 return Err(e);
             }

@@ -62,8 +62,9 @@ impl Sex {
 ///   DF 25 01  sex, ASCII digit
 /// ```
 ///
-/// Personal data: `Debug` prints no field's value, and the text fields are zeroized when
-/// the value is dropped.
+/// The one basic-four type of medsign: `mynaportal_client` reads it from the card and
+/// from the JPKI signature certificate too. Personal data: `Debug` prints no field's
+/// value, and the text fields are zeroized when the value is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BasicFourItems {
     /// 氏名 as on the card (with the U+3000 separator).
@@ -105,6 +106,47 @@ impl Drop for BasicFourItems {
 }
 
 impl BasicFourItems {
+    /// The items from their values (e.g. as a JPKI signature certificate carries them);
+    /// the name is split into family and given name at its first U+3000.
+    pub fn new(name: String, address: String, birth_date: Date, sex: Sex) -> Self {
+        let (family_name, given_name) = match name.split_once('\u{3000}') {
+            Some((family, given)) => (family.to_owned(), Some(given.to_owned())),
+            None => (name.clone(), None),
+        };
+        Self {
+            name,
+            family_name,
+            given_name,
+            address,
+            birth_date,
+            sex,
+        }
+    }
+
+    /// The items from their values as the card and the JPKI signature certificate encode
+    /// them: the birth date as `YYYYMMDD`, the sex as its ISO/IEC 5218 digit.
+    pub fn from_encoded(
+        name: String,
+        address: String,
+        birth_date: &str,
+        sex: &str,
+    ) -> Result<Self, Error> {
+        let bad = Error::MalformedBasicFourItems;
+        let birth_date =
+            parse_date(birth_date.as_bytes()).ok_or(bad("birth date is not a YYYYMMDD date"))?;
+        let sex = match sex.as_bytes() {
+            [code] => Sex::from_code(*code).ok_or(bad("sex is not 0, 1, 2 or 9"))?,
+            _ => return Err(bad("sex is not one digit")),
+        };
+        Ok(Self::new(name, address, birth_date, sex))
+    }
+
+    /// The birth date as the card writes it, `YYYYMMDD`.
+    pub fn birth_date_yyyymmdd(&self) -> String {
+        let d = self.birth_date;
+        format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+    }
+
     /// Parses the basic four items file (`0002`); filler bytes after the TLV are
     /// ignored, the offsets in `DF21` are checked against the layout.
     pub fn parse(file: &[u8]) -> Result<Self, Error> {
@@ -163,21 +205,11 @@ impl BasicFourItems {
             [code] => Sex::from_code(*code).ok_or(bad("sex is not 0, 1, 2 or 9"))?,
             _ => return Err(bad("sex is not one byte")),
         };
-        let (family_name, given_name) = match name.split_once('\u{3000}') {
-            Some((family, given)) => (family.to_owned(), Some(given.to_owned())),
-            None => (name.clone(), None),
-        };
-        Ok(Self {
-            name,
-            family_name,
-            given_name,
-            address,
-            birth_date,
-            sex,
-        })
+        Ok(Self::new(name, address, birth_date, sex))
     }
 }
 
+/// A `YYYYMMDD` date as the card and the JPKI certificate write it.
 fn parse_date(ascii: &[u8]) -> Option<Date> {
     if ascii.len() != 8 || !ascii.iter().all(u8::is_ascii_digit) {
         return None;

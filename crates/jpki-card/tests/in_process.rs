@@ -16,8 +16,8 @@ use card_sim::{
 };
 use cert_signer::{CertSigner, DigestAlgorithm};
 use jpki_card::{
-    AuthPin, BasicFourItems, CardKind, Certificate, Error, JpkiCard, LastTry, PinKind, Sex,
-    SignPin, TextPin,
+    AuthPin, BasicFourItems, Certificate, Error, JpkiCard, LastTry, PinError, PinKind, PinStatus,
+    Sex, SignPin, TextPin, TokenKind,
 };
 use rsa::Pkcs1v15Sign;
 
@@ -78,7 +78,7 @@ fn text() -> TextPin {
 #[test]
 fn open_selects_the_aid_and_reads_the_token_in_three_apdus() {
     let card = open_with(MyNumberOptions::default());
-    assert_eq!(card.kind(), &CardKind::MyNumberCard);
+    assert_eq!(card.kind(), &TokenKind::MyNumberCard);
     assert_eq!(
         commands(&card),
         [
@@ -92,10 +92,10 @@ fn open_selects_the_aid_and_reads_the_token_in_three_apdus() {
 #[test]
 fn the_card_kind_comes_from_the_token_ef() {
     for (token, kind) in [
-        (Token::Icc2, CardKind::MyNumberCard),
-        (Token::Icc, CardKind::JukiCard),
-        (Token::Gpse, CardKind::AndroidSmartphone),
-        (Token::Ios, CardKind::IPhone),
+        (Token::Icc2, TokenKind::MyNumberCard),
+        (Token::Icc, TokenKind::JukiCard),
+        (Token::Gpse, TokenKind::SmartphoneAndroid),
+        (Token::Ios, TokenKind::SmartphoneIos),
     ] {
         let options = MyNumberOptions {
             token,
@@ -104,10 +104,10 @@ fn the_card_kind_comes_from_the_token_ef() {
         assert_eq!(open_with(options).kind(), &kind);
     }
     assert_eq!(
-        CardKind::from_token(b"SOMETHING ELSE\0\0  ").unwrap(),
-        CardKind::Other("SOMETHING ELSE".into())
+        TokenKind::from_token(b"SOMETHING ELSE\0\0  ").unwrap(),
+        TokenKind::Other("SOMETHING ELSE".into())
     );
-    assert!(CardKind::from_token(&[0xC0, 0x80]).is_err());
+    assert!(TokenKind::from_token(&[0xC0, 0x80]).is_err());
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn certificates_survive_61xx_splitting_and_6cxx() {
         ..MyNumberOptions::default()
     };
     let mut card = open_with(options);
-    assert_eq!(card.kind(), &CardKind::MyNumberCard);
+    assert_eq!(card.kind(), &TokenKind::MyNumberCard);
     assert_eq!(
         card.certificate(Certificate::Auth).unwrap(),
         pki().auth_cert_der()
@@ -174,7 +174,7 @@ fn the_signature_certificate_needs_the_signature_pin() {
     let mut card = open();
     assert!(matches!(
         card.certificate(Certificate::Sign),
-        Err(Error::PinRequired)
+        Err(Error::Pin(PinError::Required))
     ));
     card.verify(&sign(), LastTry::Refuse).unwrap();
     assert_eq!(
@@ -199,7 +199,7 @@ fn smartphone_tokens_need_the_auth_pin_for_the_auth_certificate() {
     assert!(card.kind().auth_certificate_needs_pin());
     assert!(matches!(
         card.certificate(Certificate::Auth),
-        Err(Error::PinRequired)
+        Err(Error::Pin(PinError::Required))
     ));
     card.verify(&auth(), LastTry::Refuse).unwrap();
     assert_eq!(
@@ -212,10 +212,16 @@ fn smartphone_tokens_need_the_auth_pin_for_the_auth_certificate() {
 fn pin_status_spends_nothing_in_two_apdus() {
     let mut card = open();
     let s = card.pin_status(PinKind::Sign).unwrap();
-    assert_eq!((s.kind, s.tries_left), (PinKind::Sign, 5));
+    assert_eq!(s, PinStatus::TriesLeft(5));
     assert_eq!(commands(&card), ["00A4020C02001B", "00200080"]);
-    assert_eq!(card.pin_status(PinKind::Auth).unwrap().tries_left, 3);
-    assert_eq!(card.pin_status(PinKind::Text).unwrap().tries_left, 3);
+    assert_eq!(
+        card.pin_status(PinKind::Auth).unwrap(),
+        PinStatus::TriesLeft(3)
+    );
+    assert_eq!(
+        card.pin_status(PinKind::Text).unwrap().tries_left(),
+        Some(3)
+    );
     assert_eq!(sim(&mut card).tries_left(CardPin::Sign), 5);
     assert_eq!(verifies_with_data(&card), 0);
 }
@@ -240,13 +246,7 @@ fn a_wrong_pin_reports_the_tries_left() {
     let err = card
         .verify(&SignPin::new("WRONG1").unwrap(), LastTry::Refuse)
         .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::WrongPin {
-            kind: PinKind::Sign,
-            tries_left: 4
-        }
-    ));
+    assert!(matches!(err, Error::Pin(PinError::Wrong { tries_left: 4 })));
     assert_eq!(sim(&mut card).tries_left(CardPin::Sign), 4);
     assert!(!err.to_string().contains("WRONG1"));
 }
@@ -258,19 +258,14 @@ fn the_last_try_is_not_spent_unless_allowed() {
     card.transport_mut().clear();
     assert!(matches!(
         card.verify(&sign(), LastTry::Refuse),
-        Err(Error::LastTryRefused {
-            kind: PinKind::Sign,
-            tries_left: 1
-        })
+        Err(Error::Pin(PinError::LastTryRefused { tries_left: 1 }))
     ));
     assert_eq!(verifies_with_data(&card), 0, "nothing sent");
     assert_eq!(sim(&mut card).tries_left(CardPin::Sign), 1);
     // With the holder's consent a wrong PIN then blocks the card.
     assert!(matches!(
         card.verify(&SignPin::new("WRONG1").unwrap(), LastTry::Allow),
-        Err(Error::Blocked {
-            kind: PinKind::Sign
-        })
+        Err(Error::Pin(PinError::Blocked))
     ));
     // A right one with consent resets the counter.
     let mut card = open();
@@ -293,15 +288,11 @@ fn every_blocked_status_is_blocked() {
         assert!(status.is_blocked(), "{blocked:?}");
         assert!(matches!(
             card.verify(&auth(), LastTry::Refuse),
-            Err(Error::Blocked {
-                kind: PinKind::Auth
-            })
+            Err(Error::Pin(PinError::Blocked))
         ));
         assert!(matches!(
             card.verify(&auth(), LastTry::Allow),
-            Err(Error::Blocked {
-                kind: PinKind::Auth
-            })
+            Err(Error::Pin(PinError::Blocked))
         ));
     }
 }
@@ -310,10 +301,7 @@ fn every_blocked_status_is_blocked() {
 fn malformed_pins_never_reach_the_card() {
     assert!(matches!(
         AuthPin::new("12345"),
-        Err(Error::MalformedPin {
-            kind: PinKind::Auth,
-            ..
-        })
+        Err(PinError::Format("must be exactly 4 digits"))
     ));
     assert!(SignPin::new("abc123").is_err());
     assert!(TextPin::new("12").is_err());
@@ -339,7 +327,7 @@ fn change_pin_verifies_then_changes() {
     // A wrong old PIN changes nothing.
     assert!(matches!(
         card.change_pin(&sign(), &SignPin::new("QQQ111").unwrap(), LastTry::Refuse),
-        Err(Error::WrongPin { .. })
+        Err(Error::Pin(PinError::Wrong { .. }))
     ));
     assert_eq!(sim(&mut card).pin_value(CardPin::Sign).as_str(), "XYZ7890");
 }
@@ -577,13 +565,16 @@ fn a_signer_whose_pin_was_changed_stops_after_one_refusal() {
         t.clear();
     });
     let digest = DigestAlgorithm::Sha256.hash(b"x");
+    // Through the CertSigner trait, the PIN outcome is typed: no downcast.
     assert!(matches!(
         CertSigner::sign_digest(&mut signer, DigestAlgorithm::Sha256, &digest),
-        Err(cert_signer::SignError::Device(_))
+        Err(cert_signer::SignError::Pin(PinError::Wrong {
+            tries_left: 2
+        }))
     ));
     assert!(matches!(
         signer.sign_digest(DigestAlgorithm::Sha256, &digest),
-        Err(Error::SignerPoisoned)
+        Err(Error::Pin(PinError::RefusedEarlier))
     ));
     drop(signer);
     assert_eq!(
@@ -630,7 +621,7 @@ fn signing_without_the_pin_is_pin_required() {
 fn basic_four_items_and_my_number_with_one_verify() {
     let mut card = open();
     let mut ap = card.text_ap();
-    assert_eq!(ap.pin_status().unwrap().tries_left, 3);
+    assert_eq!(ap.pin_status().unwrap(), PinStatus::TriesLeft(3));
     let items = ap.basic_four_items(&text(), LastTry::Refuse).unwrap();
     assert_eq!(items.name, "山田\u{3000}花子");
     assert_eq!(items.family_name, "山田");
@@ -689,18 +680,12 @@ fn text_pin_errors_are_typed() {
     assert!(matches!(
         card.text_ap()
             .basic_four_items(&TextPin::new("0000").unwrap(), LastTry::Refuse),
-        Err(Error::WrongPin {
-            kind: PinKind::Text,
-            tries_left: 2
-        })
+        Err(Error::Pin(PinError::Wrong { tries_left: 2 }))
     ));
     sim(&mut card).set_tries_left(CardPin::Text, 1);
     assert!(matches!(
         card.text_ap().my_number(&text(), LastTry::Refuse),
-        Err(Error::LastTryRefused {
-            kind: PinKind::Text,
-            ..
-        })
+        Err(Error::Pin(PinError::LastTryRefused { .. }))
     ));
 }
 
@@ -962,4 +947,36 @@ fn signatures_of_both_keys_verify_with_openssl() {
     let digest = DigestAlgorithm::Sha256.hash(message);
     let sig = CertSigner::sign_digest(&mut signer, DigestAlgorithm::Sha256, &digest).unwrap();
     openssl_verify(pki().auth_cert_der(), message, &sig, "-sha256");
+}
+
+#[test]
+fn the_redaction_policy_keeps_the_holders_data_out_of_the_trace() {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+    // 16 bytes inside the second READ BINARY chunk of each certificate.
+    let auth_part = hex(&pki().auth_cert_der()[300..316]);
+    let sign_part = hex(&pki().sign_cert_der()[300..316]);
+    let my_number = hex(b"123456789018");
+    for (redaction, personal_data_shown) in [
+        (jpki_card::redaction(), false),
+        (apdu::Redaction::secrets_only(), true),
+    ] {
+        let virtual_card = MyNumberCard::with_pki(MyNumberOptions::default(), pki());
+        let reader = TraceTransport::with_redaction(InProcess::new(virtual_card), redaction);
+        let mut card = JpkiCard::open(reader).unwrap();
+        card.certificate(Certificate::Auth).unwrap();
+        card.signature_certificate(&sign(), LastTry::Refuse)
+            .unwrap();
+        let number = card.text_ap().my_number(&text(), LastTry::Refuse).unwrap();
+        assert_eq!(number.expose(), "123456789018", "the caller gets the data");
+        let text = trace(&card).to_text();
+        assert!(
+            text.contains(&auth_part),
+            "the auth certificate is not personal"
+        );
+        assert_eq!(text.contains(&sign_part), personal_data_shown, "{text}");
+        assert_eq!(text.contains(&my_number), personal_data_shown, "{text}");
+        // PINs never, whatever the policy.
+        assert!(!text.contains(&hex(b"ABC123")), "{text}");
+        assert!(Trace::parse(&text).is_ok());
+    }
 }

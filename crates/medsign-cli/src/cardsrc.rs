@@ -2,15 +2,15 @@
 //! reader (`--reader`, with the `pcsc` feature), what kind of card it is, and how it
 //! turns that card into a [`CertSigner`].
 //!
-//! Cards are recognised by selecting their application (the JPKI AP, then the HPKI
-//! signing AP), never by ATR.
-
-use std::error::Error as StdError;
+//! Cards are recognised by `card_detect` (selecting the JPKI AP, then the HPKI signing
+//! AP), never by ATR. Card and signer errors are typed (`cert_signer::PinError` on both
+//! kinds of card): nothing here downcasts.
 
 use apdu::Transport;
-use cert_signer::{CertSigner, SignError};
-use hpki_card::{App, HpkiCard, HpkiSigner};
-use jpki_card::{AuthPin, JpkiCard, JpkiPin, LastTry, PinKind, SignPin};
+use card_detect::CardKind;
+use cert_signer::{CertSigner, LastTry, PinError, SignError};
+use hpki_card::{App, HpkiCard};
+use jpki_card::{AuthPin, JpkiCard, JpkiPin, PinKind, SignPin};
 
 use crate::error::CliError;
 use crate::pin::{PinArgs, read_pin};
@@ -247,60 +247,45 @@ fn pcsc_connect(reader: Option<&str>) -> Result<(BoxTransport, Option<String>), 
     }
 }
 
-/// What answered in the reader.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CardKind {
-    /// A JPKI token: the My Number Card (or a 住基 card, a smartphone token).
-    MyNumber(jpki_card::CardKind),
-    /// An HPKI card, with the layout found on its signing AP.
-    Hpki(hpki_card::Profile),
-    /// Neither application answered.
-    Unknown,
-}
-
-impl CardKind {
-    /// A short label in the process's language.
-    pub fn label(&self) -> String {
-        match self {
-            Self::MyNumber(jpki_card::CardKind::MyNumberCard) => {
-                t("My Number Card", "マイナンバーカード").to_owned()
-            }
-            Self::MyNumber(jpki_card::CardKind::JukiCard) => {
-                t("Juki card (JPKI)", "住基カード（JPKI）").to_owned()
-            }
-            Self::MyNumber(other) => tf!("JPKI token ({other:?})", "JPKI トークン（{other:?}）"),
-            Self::Hpki(_) => t("HPKI card", "HPKIカード").to_owned(),
-            Self::Unknown => t("unknown card", "不明なカード").to_owned(),
+/// A short label of what answered in the reader (`None`: neither application), in the
+/// process's language.
+pub fn kind_label(kind: Option<&CardKind>) -> String {
+    match kind {
+        Some(CardKind::MyNumber(jpki_card::TokenKind::MyNumberCard)) => {
+            t("My Number Card", "マイナンバーカード").to_owned()
         }
-    }
-
-    /// The machine-readable kind for `--json`.
-    pub fn json_name(&self) -> &'static str {
-        match self {
-            Self::MyNumber(_) => "mynumber",
-            Self::Hpki(_) => "hpki",
-            Self::Unknown => "unknown",
+        Some(CardKind::MyNumber(jpki_card::TokenKind::JukiCard)) => {
+            t("Juki card (JPKI)", "住基カード（JPKI）").to_owned()
         }
+        Some(CardKind::MyNumber(other)) => {
+            tf!("JPKI token ({other:?})", "JPKI トークン（{other:?}）")
+        }
+        Some(CardKind::Hpki(_)) => t("HPKI card", "HPKIカード").to_owned(),
+        Some(_) | None => t("unknown card", "不明なカード").to_owned(),
     }
 }
 
-/// Finds out what card is in `transport` by selecting the JPKI AP, then the HPKI
-/// signing AP. No PIN is involved.
-pub fn detect(transport: &mut BoxTransport) -> Result<CardKind, CliError> {
-    match JpkiCard::open(&mut *transport) {
-        Ok(card) => return Ok(CardKind::MyNumber(card.kind().clone())),
-        Err(e @ (jpki_card::Error::CardRemoved | jpki_card::Error::Transport(_))) => {
-            return Err(jpki_error(e));
-        }
-        Err(_) => {}
+/// The machine-readable kind for `--json`.
+pub fn kind_json_name(kind: Option<&CardKind>) -> &'static str {
+    match kind {
+        Some(CardKind::MyNumber(_)) => "mynumber",
+        Some(CardKind::Hpki(_)) => "hpki",
+        Some(_) | None => "unknown",
     }
-    match HpkiCard::open_detect(&mut *transport, App::Signing) {
-        Ok(card) => Ok(CardKind::Hpki(card.profile())),
-        Err(hpki_card::Error::Apdu(apdu::Error::Transport(e))) => {
-            Err(CliError::card(e.to_string()))
-        }
-        Err(_) => Ok(CardKind::Unknown),
-    }
+}
+
+/// Finds out what card is in `transport` ([`card_detect::detect`]): `None` when it is
+/// neither a My Number Card nor an HPKI card. No PIN is involved.
+pub fn detect(transport: &mut BoxTransport) -> Result<Option<CardKind>, CliError> {
+    card_detect::detect(&mut **transport).map_err(|e| CliError::card(e.to_string()))
+}
+
+/// The error for a card that is neither kind.
+pub fn unknown_card() -> CliError {
+    CliError::card(t(
+        "the card is neither a My Number Card nor an HPKI card",
+        "カードはマイナンバーカードでもHPKIカードでもありません",
+    ))
 }
 
 /// A key on a card that signs.
@@ -348,22 +333,19 @@ pub fn hpki_pin_name(app: App) -> &'static str {
 
 /// The `LastTry` the user chose.
 pub fn last_try(pins: &PinArgs) -> LastTry {
-    if pins.allow_last_try {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    }
+    LastTry::allow_if(pins.allow_last_try)
 }
 
 /// Shows the tries left of a JPKI PIN, asks for it and checks its format (a malformed
 /// PIN is refused here, exit code 5, and never sent).
-pub fn ask_jpki_pin<P: jpki_card::Pin + core::str::FromStr<Err = jpki_card::Error>>(
+pub fn ask_jpki_pin<P: jpki_card::Pin + core::str::FromStr<Err = PinError>>(
     card: &mut JpkiCard<BoxTransport>,
     pins: &PinArgs,
 ) -> Result<P, CliError> {
     let status = card.pin_status(P::KIND).map_err(jpki_error)?;
-    let pin = read_pin(pins, jpki_pin_name(P::KIND), Some(status.tries_left))?;
-    pin.parse::<P>().map_err(jpki_error)
+    let what = jpki_pin_name(P::KIND);
+    let pin = read_pin(pins, what, status.tries_left())?;
+    pin.parse::<P>().map_err(|e| pin_error(what, &e))
 }
 
 /// A signer on the HPKI card's signing key, after showing the tries left and asking
@@ -385,14 +367,9 @@ pub fn open_signer(
     let key = match key {
         Some(k) => k,
         None => match detect(&mut transport)? {
-            CardKind::MyNumber(_) => Key::JpkiSignature,
-            CardKind::Hpki(_) => Key::HpkiSigning,
-            CardKind::Unknown => {
-                return Err(CliError::card(t(
-                    "the card is neither a My Number Card nor an HPKI card",
-                    "カードはマイナンバーカードでもHPKIカードでもありません",
-                )));
-            }
+            Some(CardKind::MyNumber(_)) => Key::JpkiSignature,
+            Some(CardKind::Hpki(_)) => Key::HpkiSigning,
+            Some(_) | None => return Err(unknown_card()),
         },
     };
     match key {
@@ -408,64 +385,75 @@ fn hpki_signer(
     pins: &PinArgs,
     app: App,
 ) -> Result<Box<dyn CertSigner>, CliError> {
-    let mut hpki = HpkiCard::open_detect(transport, app).map_err(hpki_error)?;
-    let tries = match hpki.pin_status().map_err(hpki_error)? {
-        hpki_card::PinStatus::Verified => None,
-        hpki_card::PinStatus::TriesLeft(n) => Some(n),
-        hpki_card::PinStatus::Blocked => Some(0),
-    };
-    let pin = read_pin(pins, hpki_pin_name(app), tries)?;
-    let pin = hpki_card::Pin::new(&pin).map_err(hpki_error)?;
-    hpki.set_allow_last_try(pins.allow_last_try);
-    // Checked now, so that a wrong PIN ends here with the tries left, before any
-    // document is prepared. The signing AP forgets it after the next signature, so the
-    // signer presents it again then (the card has just accepted it).
-    hpki.verify(&pin).map_err(hpki_error)?;
-    let signer = HpkiSigner::new(hpki, pin)
-        .map_err(hpki_error)?
-        .allow_last_try(pins.allow_last_try);
+    let mut hpki = HpkiCard::open_app(transport, app).map_err(hpki_error)?;
+    let what = hpki_pin_name(app);
+    let tries = hpki.pin_status().map_err(hpki_error)?.tries_left();
+    let pin = read_pin(pins, what, tries)?;
+    let pin = hpki_card::Pin::new(&pin).map_err(|e| pin_error(what, &e))?;
+    // Making the signer checks the PIN now, so that a wrong PIN ends here with the
+    // tries left, before any document is prepared.
+    let signer = hpki
+        .into_signer(pin, last_try(pins))
+        .map_err(|e| hpki_pin_error(what, e))?;
     Ok(Box::new(signer))
 }
 
 fn jpki_signer<P>(transport: BoxTransport, pins: &PinArgs) -> Result<Box<dyn CertSigner>, CliError>
 where
-    P: JpkiPin + core::str::FromStr<Err = jpki_card::Error> + 'static,
+    P: JpkiPin + core::str::FromStr<Err = PinError> + 'static,
 {
     let mut card = JpkiCard::open(transport).map_err(jpki_error)?;
     let pin: P = ask_jpki_pin(&mut card, pins)?;
-    let signer = card.into_signer(pin, last_try(pins)).map_err(jpki_error)?;
+    let signer = card
+        .into_signer(pin, last_try(pins))
+        .map_err(|e| jpki_pin_error(jpki_pin_name(P::KIND), e))?;
     Ok(Box::new(signer))
 }
 
-/// An HPKI card error as the CLI reports it.
-pub fn hpki_error(e: hpki_card::Error) -> CliError {
-    hpki_error_ref(&e)
+/// A PIN outcome as the CLI reports it (exit code 5), naming the PIN (`what`: one of
+/// [`jpki_pin_name`], [`hpki_pin_name`], or just "PIN").
+pub fn pin_error(what: &str, e: &PinError) -> CliError {
+    CliError::pin(match e {
+        PinError::Wrong { tries_left } => tf!(
+            "wrong {what}: {tries_left} tries left before it locks",
+            "{what}が違います。ロックまで残り{tries_left}回です"
+        ),
+        PinError::Blocked => tf!(
+            "the {what} is blocked; only the card's issuer can unblock it \
+             (the municipality office for the My Number Card)",
+            "{what}はロックされています。発行元（マイナンバーカードは市区町村の窓口）での解除が必要です"
+        ),
+        PinError::LastTryRefused { .. } => tf!(
+            "only one try is left for the {what}; re-run with --allow-last-try to spend it",
+            "{what}の残り回数は1回です。使う場合は --allow-last-try を付けてください"
+        ),
+        PinError::Format(why) => tf!(
+            "malformed {what} ({why}); it was not sent to the card",
+            "{what}の形式が違います（{why}）。カードには送っていません"
+        ),
+        PinError::Required => tf!(
+            "the card needs the {what} verified first (6982)",
+            "先に{what}の照合が必要です（6982）"
+        ),
+        PinError::RefusedEarlier => tf!(
+            "the card refused the {what} earlier; nothing more was sent",
+            "カードが先に{what}を拒否しました。これ以上は送っていません"
+        ),
+        other => tf!("{what}: {other}", "{what}: {other}"),
+    })
 }
 
-/// [`hpki_error`] on a borrowed error (e.g. found in a source chain).
-pub fn hpki_error_ref(e: &hpki_card::Error) -> CliError {
+/// An HPKI card error as the CLI reports it: PIN outcomes exit 5 with the tries left,
+/// the rest 4.
+pub fn hpki_error(e: hpki_card::Error) -> CliError {
+    hpki_pin_error("PIN", e)
+}
+
+/// [`hpki_error`] for an operation that presented the PIN called `what`.
+pub fn hpki_pin_error(what: &str, e: hpki_card::Error) -> CliError {
     use hpki_card::Error as E;
     match e {
-        E::WrongPin { tries_left } => CliError::pin(tf!(
-            "wrong PIN: {tries_left} tries left before the card locks",
-            "PINが違います。ロックまで残り{tries_left}回です"
-        )),
-        E::Blocked => CliError::pin(t(
-            "the PIN is blocked; only the card's issuer can unlock it",
-            "PINはロックされています。発行元での解除が必要です",
-        )),
-        E::LastTryRefused => CliError::pin(t(
-            "one PIN try is left; re-run with --allow-last-try to spend it",
-            "PINの残り回数は1回です。使う場合は --allow-last-try を付けてください",
-        )),
-        E::PinFormat(why) => CliError::pin(tf!(
-            "the PIN must be 4 to 16 printable ASCII characters ({why}); it was not sent",
-            "PINは4〜16文字の英数記号です（{why}）。カードには送っていません"
-        )),
-        E::PinRequired => CliError::pin(t(
-            "the card needs the PIN verified first",
-            "先にPINの照合が必要です",
-        )),
+        E::Pin(pin) => pin_error(what, &pin),
         E::AppNotFound(app) => CliError::card(tf!(
             "the card has no HPKI {app} application (is it an HPKI card?)",
             "カードにHPKIの{app}アプリケーションがありません（HPKIカードですか？）"
@@ -474,52 +462,18 @@ pub fn hpki_error_ref(e: &hpki_card::Error) -> CliError {
     }
 }
 
-/// A My Number Card error as the CLI reports it: PIN problems exit 5 with the tries
+/// A My Number Card error as the CLI reports it: PIN outcomes exit 5 with the tries
 /// left, the rest 4.
 pub fn jpki_error(e: jpki_card::Error) -> CliError {
-    jpki_error_ref(&e)
+    jpki_pin_error("PIN", e)
 }
 
-/// [`jpki_error`] on a borrowed error (e.g. found in a source chain).
-pub fn jpki_error_ref(e: &jpki_card::Error) -> CliError {
+/// [`jpki_error`] for an operation that presented the PIN called `what`
+/// ([`jpki_pin_name`]).
+pub fn jpki_pin_error(what: &str, e: jpki_card::Error) -> CliError {
     use jpki_card::Error as E;
     match e {
-        E::WrongPin { kind, tries_left } => {
-            let what = jpki_pin_name(*kind);
-            CliError::pin(tf!(
-                "wrong {what}: {tries_left} tries left before it locks",
-                "{what}が違います。ロックまで残り{tries_left}回です"
-            ))
-        }
-        E::Blocked { kind } => {
-            let what = jpki_pin_name(*kind);
-            CliError::pin(tf!(
-                "the {what} is blocked; reset it at the municipality office",
-                "{what}はロックされています。市区町村の窓口で解除してください"
-            ))
-        }
-        E::LastTryRefused { kind, .. } => {
-            let what = jpki_pin_name(*kind);
-            CliError::pin(tf!(
-                "only one try is left for the {what}; re-run with --allow-last-try to spend it",
-                "{what}の残り回数は1回です。使う場合は --allow-last-try を付けてください"
-            ))
-        }
-        E::MalformedPin { kind, reason } => {
-            let what = jpki_pin_name(*kind);
-            CliError::pin(tf!(
-                "malformed {what} ({reason}); it was not sent to the card",
-                "{what}の形式が違います（{reason}）。カードには送っていません"
-            ))
-        }
-        E::PinRequired => CliError::pin(t(
-            "the card needs a PIN first (6982)",
-            "先に暗証番号の照合が必要です（6982）",
-        )),
-        E::SignerPoisoned => CliError::pin(t(
-            "the card refused the PIN earlier; nothing more was sent",
-            "カードが先に暗証番号を拒否しました。これ以上は送っていません",
-        )),
+        E::Pin(pin) => pin_error(what, &pin),
         E::NotAJpkiCard(sw) => CliError::card(tf!(
             "not a My Number Card (SELECT of the JPKI AP answered {sw})",
             "マイナンバーカードではありません（JPKI AP の SELECT への応答 {sw}）"
@@ -528,26 +482,14 @@ pub fn jpki_error_ref(e: &jpki_card::Error) -> CliError {
     }
 }
 
-/// The CLI error for a failure of a signing library (`cert_signer::SignError`,
-/// `xades_sign::Error`, `cms_sign::Error`, ...): when a card error is found in its
-/// source chain it decides (a wrong PIN exits 5 with the tries left); otherwise
-/// `fallback` is used.
-pub fn signer_error(
-    e: &(dyn StdError + 'static),
-    fallback: impl FnOnce(&(dyn StdError + 'static)) -> CliError,
-) -> CliError {
-    let mut cause: Option<&(dyn StdError + 'static)> = Some(e);
-    while let Some(c) = cause {
-        if let Some(h) = c.downcast_ref::<hpki_card::Error>() {
-            return hpki_error_ref(h);
-        }
-        if let Some(j) = c.downcast_ref::<jpki_card::Error>() {
-            return jpki_error_ref(j);
-        }
-        if let Some(SignError::NotAuthenticated) = c.downcast_ref::<SignError>() {
-            return CliError::pin(c.to_string());
-        }
-        cause = c.source();
+/// The CLI error for a signer's failure ([`SignError`]): a PIN outcome exits 5 with the
+/// tries left, a card's refusal or a failing device 4.
+pub fn sign_error(e: &SignError) -> CliError {
+    match e {
+        SignError::Pin(pin) => pin_error("PIN", pin),
+        other => CliError::card(tf!(
+            "signing failed: {other}",
+            "署名できませんでした: {other}"
+        )),
     }
-    fallback(e)
 }

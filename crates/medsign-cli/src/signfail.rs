@@ -1,15 +1,42 @@
-//! Signing failures as the CLI reports them: a card PIN error deep inside a signing
-//! error keeps its exit code (5) and its tries-left message.
+//! Signing failures as the CLI reports them: a card's PIN outcome inside a signing
+//! library's error keeps its exit code (5) and its tries-left message. The libraries
+//! carry the signer's error as a typed `cert_signer::SignError`, so this is a `match`,
+//! not a downcast.
 
-use std::error::Error as StdError;
+use cert_signer::SignError;
 
 use crate::error::CliError;
 use crate::tf;
 
-/// Maps an error of a signing library to the CLI error of its innermost card cause,
-/// or to a card error (exit 4) naming the failure.
-pub fn sign_error(e: &(dyn StdError + 'static)) -> CliError {
-    crate::cardsrc::signer_error(e, |e| {
-        CliError::card(tf!("signing failed: {e}", "署名できませんでした: {e}"))
-    })
+/// A signing library's error that may carry the signer's [`SignError`].
+pub trait SignFailure: core::fmt::Display {
+    /// The signer's error, when the signer is what failed.
+    fn signer_error(&self) -> Option<&SignError>;
+}
+
+impl SignFailure for xades_sign::Error {
+    fn signer_error(&self) -> Option<&SignError> {
+        match self {
+            Self::Sign(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl SignFailure for cms_sign::Error {
+    fn signer_error(&self) -> Option<&SignError> {
+        match self {
+            Self::Sign(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Maps an error of a signing library to the CLI error of its signer's failure (a PIN
+/// outcome exits 5), or to a card error (exit 4) naming the failure.
+pub fn sign_error<E: SignFailure>(e: &E) -> CliError {
+    match e.signer_error() {
+        Some(signer) => crate::cardsrc::sign_error(signer),
+        None => CliError::card(tf!("signing failed: {e}", "署名できませんでした: {e}")),
+    }
 }

@@ -141,7 +141,10 @@ fn a_wrong_pin_exits_5_with_the_tries_left() {
         "4321\n",
     );
     assert_eq!(code, 5, "{err}");
-    assert!(err.contains("wrong PIN: 14 tries left"), "{err}");
+    assert!(
+        err.contains("wrong HPKI signing PIN: 14 tries left"),
+        "{err}"
+    );
 
     let (code, _, err) = run(
         &[

@@ -2,156 +2,36 @@
 //! transport (`docs/spec/cards.md` §1–6), built on jpki-card.
 
 use apdu::Transport;
-use authority_forms::{CardApplicant, Sex};
+use authority_forms::{CardApplicant, Sex as FormSex};
 use cert_signer::DigestAlgorithm;
-use jpki_card::{BasicFourItems, CardKind, Certificate, JpkiCard, JpkiPin, LastTry, PinKind};
-use zeroize::Zeroize as _;
+use jpki_card::{
+    AuthPin, BasicFourItems, Certificate, JpkiCard, JpkiPin, LastTry, PinError, PinKind, Sex,
+    TokenKind,
+};
 
-use crate::{AssistPin, AuthPin, Error, SignaturePin};
+use crate::{AssistPin, Error, SignaturePin};
 
-/// The kind of JPKI token, from the token EF `0006` of the JPKI AP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenKind {
-    /// `JPKIAPICCTOKEN2`: the physical My Number Card.
-    MyNumberCard,
-    /// `JPKIAPICCTOKEN`: the old 住基 card.
-    JukiCard,
-    /// `JPKIAPGPSETOKEN`: the smartphone JPKI certificate (スマホ用電子証明書) on Android.
-    SmartphoneAndroid,
-    /// `JPKIAPIOSTOKEN`: the smartphone JPKI certificate on iPhone.
-    SmartphoneIos,
-    /// Anything else, as read.
-    Other(String),
-}
-
-impl TokenKind {
-    /// Parses the token EF's value (32 bytes of ASCII padded with spaces or NULs).
-    pub fn from_token_file(bytes: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(bytes);
-        let value = text.trim_matches(|c: char| c == ' ' || c == '\0' || c == '\u{FFFD}');
-        match value {
-            "JPKIAPICCTOKEN2" => Self::MyNumberCard,
-            "JPKIAPICCTOKEN" => Self::JukiCard,
-            "JPKIAPGPSETOKEN" => Self::SmartphoneAndroid,
-            "JPKIAPIOSTOKEN" => Self::SmartphoneIos,
-            other => Self::Other(other.chars().take(32).collect()),
+/// The applicant as the form shows it in step 5 (read-only there), from the card's basic
+/// four items. Fails with [`Error::CardData`] for a sex the form cannot take (`9` not
+/// applicable, `0` not known).
+pub fn card_applicant(items: &BasicFourItems) -> Result<CardApplicant, Error> {
+    let sex = match items.sex {
+        Sex::Male => FormSex::Male,
+        Sex::Female => FormSex::Female,
+        other => {
+            return Err(Error::CardData(format!(
+                "sex code {:?} cannot be entered in the application form",
+                other.code()
+            )));
         }
-    }
-
-    /// The token EF value this kind stands for (the wire name in the binding).
-    pub fn value(&self) -> &str {
-        match self {
-            Self::MyNumberCard => "JPKIAPICCTOKEN2",
-            Self::JukiCard => "JPKIAPICCTOKEN",
-            Self::SmartphoneAndroid => "JPKIAPGPSETOKEN",
-            Self::SmartphoneIos => "JPKIAPIOSTOKEN",
-            Self::Other(s) => s,
-        }
-    }
-
-    /// Whether this is a smartphone's JPKI certificate rather than the physical card:
-    /// such a login may inquire a status but not apply (`docs/spec/application.md` §5).
-    pub fn is_smartphone(&self) -> bool {
-        matches!(self, Self::SmartphoneAndroid | Self::SmartphoneIos)
-    }
-}
-
-impl From<&CardKind> for TokenKind {
-    fn from(kind: &CardKind) -> Self {
-        match kind {
-            CardKind::MyNumberCard => Self::MyNumberCard,
-            CardKind::JukiCard => Self::JukiCard,
-            CardKind::AndroidSmartphone => Self::SmartphoneAndroid,
-            CardKind::IPhone => Self::SmartphoneIos,
-            CardKind::Other(value) => Self::Other(value.clone()),
-            other => Self::Other(format!("{other:?}")),
-        }
-    }
-}
-
-/// The basic four items (基本4情報) as the card's input-support AP encodes them (and as
-/// the JPKI signature certificate carries them, [`basic_four_from_certificate`](crate::basic_four_from_certificate)).
-///
-/// Personal data: `Debug` shows no value, and every field is zeroized on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct BasicFour {
-    /// 氏名, family and given name separated by U+3000.
-    pub name: String,
-    /// 住所, with full-width digits.
-    pub address: String,
-    /// 生年月日, `YYYYMMDD`.
-    pub birth_date: String,
-    /// 性別 as the card's digit: `1` male, `2` female, `9` not applicable.
-    pub sex: String,
-}
-
-impl core::fmt::Debug for BasicFour {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Personal data: only say whether it is there.
-        f.debug_struct("BasicFour")
-            .field("name", &"<redacted>")
-            .field("address", &"<redacted>")
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for BasicFour {
-    fn drop(&mut self) {
-        self.name.zeroize();
-        self.address.zeroize();
-        self.birth_date.zeroize();
-        self.sex.zeroize();
-    }
-}
-
-impl From<&BasicFourItems> for BasicFour {
-    /// The items as the card encodes them: the birth date as `YYYYMMDD`, the sex as its
-    /// ISO/IEC 5218 digit.
-    fn from(items: &BasicFourItems) -> Self {
-        let date = items.birth_date;
-        Self {
-            name: items.name.clone(),
-            address: items.address.clone(),
-            birth_date: format!("{:04}{:02}{:02}", date.year(), date.month(), date.day()),
-            sex: items.sex.code().to_string(),
-        }
-    }
-}
-
-impl BasicFour {
-    /// The applicant as the form shows it in step 5 (read-only there).
-    pub fn to_applicant(&self) -> Result<CardApplicant, Error> {
-        let sex = match self.sex.as_str() {
-            "1" => Sex::Male,
-            "2" => Sex::Female,
-            other => {
-                return Err(Error::CardData(format!(
-                    "sex code {other:?} cannot be entered in the application form"
-                )));
-            }
-        };
-        let birth_date = parse_yyyymmdd(&self.birth_date)
-            .ok_or_else(|| Error::CardData("birth date is not YYYYMMDD".into()))?;
-        Ok(CardApplicant {
-            name: self.name.clone(),
-            sex,
-            birth_date,
-            address: self.address.clone(),
-            former_surname: None,
-        })
-    }
-}
-
-/// Parses `YYYYMMDD` into a civil date.
-pub(crate) fn parse_yyyymmdd(s: &str) -> Option<jiff::civil::Date> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let y: i16 = s.get(0..4)?.parse().ok()?;
-    let m: i8 = s.get(4..6)?.parse().ok()?;
-    let d: i8 = s.get(6..8)?.parse().ok()?;
-    jiff::civil::Date::new(y, m, d).ok()
+    };
+    Ok(CardApplicant {
+        name: items.name.clone(),
+        sex,
+        birth_date: items.birth_date,
+        address: items.address.clone(),
+        former_surname: None,
+    })
 }
 
 /// A certificate and a signature made with its key on the card.
@@ -167,7 +47,8 @@ pub struct CardSignature {
 
 /// What the Mynaportal procedure needs from a My Number Card (or a smartphone JPKI
 /// token): the token kind, the basic four items, a login signature with the
-/// user-authentication key, and the application signature with the signature key.
+/// user-authentication key, and the application signature with the signature key. The
+/// types are jpki-card's: [`TokenKind`], [`BasicFourItems`], [`AuthPin`].
 ///
 /// [`ApduCard`] implements it over any [`apdu::Transport`] (PC/SC, the in-process
 /// virtual card). Implementations verify each PIN once per call and never retry one.
@@ -175,7 +56,7 @@ pub trait PortalCard {
     /// Reads the token EF of the JPKI AP.
     fn token(&mut self) -> Result<TokenKind, Error>;
     /// Reads the basic four items from the input-support AP with its 4-digit PIN.
-    fn read_basic_four(&mut self, pin: &AssistPin) -> Result<BasicFour, Error>;
+    fn read_basic_four(&mut self, pin: &AssistPin) -> Result<BasicFourItems, Error>;
     /// Signs a login challenge's digest with the user-authentication key.
     fn sign_with_auth_key(
         &mut self,
@@ -197,10 +78,10 @@ pub trait PortalCard {
 ///
 /// Each call verifies its PIN exactly once and never retries it. Before a PIN is sent
 /// the card is asked how many tries are left (VERIFY without data): a blocked PIN is not
-/// sent ([`Error::PinBlocked`]), and the last try is refused ([`Error::LastTryRefused`])
-/// unless [`allow_last_try`](Self::allow_last_try) was called after warning the user.
-/// The basic four items are read into zeroized buffers and handed over as a
-/// [`BasicFour`] (zeroized on drop, redacted in `Debug`).
+/// sent ([`PinError::Blocked`]), and the last try is refused
+/// ([`PinError::LastTryRefused`]) unless [`with_last_try`](Self::with_last_try) allowed
+/// it after warning the user. The basic four items are read into zeroized buffers and
+/// handed over as [`BasicFourItems`] (zeroized on drop, redacted in `Debug`).
 #[derive(Debug)]
 pub struct ApduCard<T: Transport> {
     card: JpkiCard<T>,
@@ -225,14 +106,10 @@ impl<T: Transport> ApduCard<T> {
         }
     }
 
-    /// Lets the next PINs spend a card's last try (a wrong PIN then locks it). Ask the
-    /// user first.
-    pub fn allow_last_try(mut self, allow: bool) -> Self {
-        self.last_try = if allow {
-            LastTry::Allow
-        } else {
-            LastTry::Refuse
-        };
+    /// Whether the next PINs may spend a card's last try ([`LastTry::Allow`]: a wrong PIN
+    /// then blocks it; ask the user first). [`LastTry::Refuse`] by default.
+    pub fn with_last_try(mut self, last_try: LastTry) -> Self {
+        self.last_try = last_try;
         self
     }
 
@@ -256,7 +133,7 @@ impl<T: Transport> ApduCard<T> {
                 _ => self.card.pin_status(kind)?,
             };
             if status.is_blocked() {
-                return Err(Error::PinBlocked);
+                return Err(PinError::Blocked.into());
             }
         }
         Ok(())
@@ -290,18 +167,17 @@ impl<T: Transport> ApduCard<T> {
 
 impl<T: Transport> PortalCard for ApduCard<T> {
     fn token(&mut self) -> Result<TokenKind, Error> {
-        Ok(TokenKind::from(self.card.kind()))
+        Ok(self.card.kind().clone())
     }
 
-    fn read_basic_four(&mut self, pin: &AssistPin) -> Result<BasicFour, Error> {
+    fn read_basic_four(&mut self, pin: &AssistPin) -> Result<BasicFourItems, Error> {
         let pin = jpki_card::TextPin::new(pin.expose())?;
         self.refuse_blocked(PinKind::Text)?;
         let mut text = self.card.text_ap();
         // One VERIFY per call, even when this session verified the PIN before: a wrong
         // PIN is never answered with the holder's data.
         text.verify(&pin, self.last_try)?;
-        let items = text.basic_four_items(&pin, self.last_try)?;
-        Ok(BasicFour::from(&items))
+        Ok(text.basic_four_items(&pin, self.last_try)?)
     }
 
     fn sign_with_auth_key(
@@ -310,8 +186,7 @@ impl<T: Transport> PortalCard for ApduCard<T> {
         algorithm: DigestAlgorithm,
         digest: &[u8],
     ) -> Result<CardSignature, Error> {
-        let pin = jpki_card::AuthPin::new(pin.expose())?;
-        self.sign_with(&pin, algorithm, digest)
+        self.sign_with(pin, algorithm, digest)
     }
 
     fn sign_with_signature_key(

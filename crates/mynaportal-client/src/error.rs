@@ -2,6 +2,7 @@
 
 use apdu::StatusWord;
 use authority_forms::{PinProblem, Problem};
+use cert_signer::PinError;
 
 use crate::{PackageError, PortalError};
 
@@ -20,8 +21,8 @@ pub enum Error {
     /// The portal answered with JSON that does not match the binding.
     #[error("unexpected answer from the portal: {0}")]
     Protocol(String),
-    /// A PIN has the wrong format; nothing was sent to the card. Let the user type it
-    /// again.
+    /// A PIN breaks the authority's PIN rules; nothing was sent to the card. Let the user
+    /// type it again.
     #[error("the {which} PIN has the wrong format: {problem}")]
     PinFormat {
         /// Which PIN (`signature`, `user-authentication`, `input-support`).
@@ -29,21 +30,14 @@ pub enum Error {
         /// What is wrong.
         problem: PinProblem,
     },
-    /// The card refused the PIN; `tries_left` more wrong PINs lock it. Do not retry
-    /// on your own: ask the user.
-    #[error("wrong PIN, {tries_left} tries left")]
-    WrongPin {
-        /// Tries left before the PIN locks.
-        tries_left: u8,
-    },
-    /// The PIN is locked: reset it at the municipality (or, for the signature PIN, with
-    /// the smartphone app and a convenience-store kiosk).
-    #[error("the PIN is locked; reset it at the municipality")]
-    PinBlocked,
-    /// One try is left and the caller did not allow spending it
-    /// ([`ApduCard::allow_last_try`](crate::ApduCard::allow_last_try)); nothing was sent.
-    #[error("one PIN try is left; refused to spend it without the user's consent")]
-    LastTryRefused,
+    /// The card's PIN answer, as both card crates report it: wrong
+    /// ([`PinError::Wrong`] with the tries left; do not retry on your own, ask the user),
+    /// blocked (reset it at the municipality, or the signature PIN with the smartphone
+    /// app and a convenience-store kiosk), the last try refused (allowed with
+    /// [`ApduCard::with_last_try`](crate::ApduCard::with_last_try)), the card's own
+    /// format rule.
+    #[error(transparent)]
+    Pin(#[from] PinError),
     /// SELECT of the JPKI application failed: the card in the reader is not a My Number
     /// Card (nor a smartphone JPKI token).
     #[error("not a My Number Card: SELECT of the JPKI AP answered {0}")]
@@ -77,9 +71,7 @@ impl From<jpki_card::Error> for Error {
     fn from(e: jpki_card::Error) -> Self {
         use jpki_card::Error as J;
         match e {
-            J::WrongPin { tries_left, .. } => Self::WrongPin { tries_left },
-            J::Blocked { .. } => Self::PinBlocked,
-            J::LastTryRefused { .. } => Self::LastTryRefused,
+            J::Pin(pin) => Self::Pin(pin),
             J::NotAJpkiCard(sw) => Self::NotAMyNumberCard(sw),
             J::Card(sw) => Self::Card(sw),
             other => Self::MyNumberCard(other),
@@ -93,13 +85,14 @@ impl Error {
         match self {
             Self::Portal(e) => e.message_ja.clone(),
             Self::PinFormat { which, problem } => crate::pin::pin_message(which, *problem).0,
-            Self::WrongPin { tries_left } => {
+            Self::Pin(PinError::Wrong { tries_left }) => {
                 format!("暗証番号が違います。あと{tries_left}回間違えるとロックされます。")
             }
-            Self::PinBlocked => {
+            Self::Pin(PinError::Blocked) => {
                 "暗証番号がロックされています。市区町村の窓口で初期化してください。".into()
             }
-            Self::LastTryRefused => "暗証番号の残り回数が1回です。間違えるとロックされます。確認のうえ、改めて操作してください。".into(),
+            Self::Pin(PinError::LastTryRefused { .. }) => "暗証番号の残り回数が1回です。間違えるとロックされます。確認のうえ、改めて操作してください。".into(),
+            Self::Pin(PinError::Format(_)) => "暗証番号の形式が違います。カードには送っていません。".into(),
             Self::NotAMyNumberCard(_) => {
                 "マイナンバーカードを読み取れません。カードの向きと種類を確認してください。".into()
             }

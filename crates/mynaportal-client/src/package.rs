@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
 use xades_sign::C14nMethod;
 
-use crate::{BasicFour, CardSignature, Error};
+use crate::{BasicFourItems, CardSignature, Error};
 
 /// The package's XML namespace.
 pub const PACKAGE_NS: &str = "urn:medsign:mynaportal:package:1";
@@ -169,8 +169,9 @@ pub enum PackageError {
     /// checks failed; the text names the check.
     #[error("the signature certificate is not valid: {0}")]
     Certificate(String),
-    /// The signature certificate carries no basic four items (not a JPKI signature
-    /// certificate).
+    /// The signature certificate carries no basic four items, or ones that do not read
+    /// as a name, an address, a `YYYYMMDD` birth date and a sex digit (not a JPKI
+    /// signature certificate).
     #[error("the signature certificate has no basic four items")]
     NoBasicFour,
 }
@@ -181,7 +182,7 @@ pub struct VerifiedPackage {
     /// The signature certificate (DER).
     pub certificate_der: Vec<u8>,
     /// The basic four items from its subjectAltName.
-    pub basic_four: BasicFour,
+    pub basic_four: BasicFourItems,
 }
 
 fn dsig<'a, 'i>(
@@ -415,7 +416,7 @@ pub fn verify_package_with(
 
 /// The basic four items in a JPKI signature certificate's subjectAltName (otherName
 /// `1.2.392.200149.8.5.5.{1,5,4,3}`: name, address, birth date, sex).
-pub fn basic_four_from_certificate(der: &[u8]) -> Option<BasicFour> {
+pub fn basic_four_from_certificate(der: &[u8]) -> Option<BasicFourItems> {
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     let (_, san) = cert
         .tbs_certificate()
@@ -440,12 +441,7 @@ pub fn basic_four_from_certificate(der: &[u8]) -> Option<BasicFour> {
     let [Some(name), Some(address), Some(birth_date), Some(sex)] = found else {
         return None;
     };
-    Some(BasicFour {
-        name,
-        address,
-        birth_date,
-        sex,
-    })
+    BasicFourItems::from_encoded(name, address, &birth_date, &sex).ok()
 }
 
 /// The package parts of an application, in package order: `form.json` (the application

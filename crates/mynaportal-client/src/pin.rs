@@ -1,4 +1,10 @@
-//! The My Number Card PINs the procedure asks for, checked before they reach the card.
+//! The application's PINs, checked against the authority's rules before they reach the
+//! card.
+//!
+//! The input-support and signature PINs have rules in the authority's rule set (the
+//! signature PIN must mix letters and digits, which the card itself may not check), so
+//! they are this crate's types; the login's user-authentication PIN has no such rule and
+//! is jpki-card's [`AuthPin`](jpki_card::AuthPin), re-exported.
 
 use authority_forms::{PinProblem, PinRules, check_assist_pin, check_signature_pin};
 use zeroize::Zeroizing;
@@ -27,11 +33,6 @@ macro_rules! pin_type {
 }
 
 pin_type!(
-    /// The JPKI user-authentication PIN (利用者証明用暗証番号, 4 digits), for the login.
-    /// Zeroized on drop, redacted in `Debug`.
-    AuthPin
-);
-pin_type!(
     /// The 券面事項入力補助用 PIN (4 digits), for reading the basic four items.
     /// Zeroized on drop, redacted in `Debug`.
     AssistPin
@@ -42,24 +43,14 @@ pin_type!(
     SignaturePin
 );
 
-fn four_digits(pin: &str, rules: &PinRules, which: &'static str) -> Result<(), Error> {
-    check_assist_pin(pin, rules).map_err(|problem| Error::PinFormat { which, problem })
-}
-
-impl AuthPin {
-    /// Checks the format (4 digits) so that a typo does not cost one of the card's three
-    /// tries.
-    pub fn new(pin: &str, rules: &PinRules) -> Result<Self, Error> {
-        four_digits(pin, rules, "user-authentication")?;
-        Ok(Self(Zeroizing::new(pin.to_owned())))
-    }
-}
-
 impl AssistPin {
     /// Checks the format (4 digits) so that a typo does not cost one of the card's three
     /// tries.
     pub fn new(pin: &str, rules: &PinRules) -> Result<Self, Error> {
-        four_digits(pin, rules, "input-support")?;
+        check_assist_pin(pin, rules).map_err(|problem| Error::PinFormat {
+            which: "input-support",
+            problem,
+        })?;
         Ok(Self(Zeroizing::new(pin.to_owned())))
     }
 }

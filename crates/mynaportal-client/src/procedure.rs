@@ -325,7 +325,7 @@ impl<'s, T: PortalTransport> ReadCard<'s, T> {
             Self,
             |f| {
                 let four = card.read_basic_four(pin)?;
-                f.draft.applicant = Some(four.to_applicant()?);
+                f.draft.applicant = Some(crate::card_applicant(&four)?);
                 Ok(())
             },
             ConfirmApplicant,

@@ -116,7 +116,7 @@ fn our_verifier_accepts_the_package_and_names_each_failure() {
         verify_package_with(xml, parts, trust, &options)
     };
     let verified = verify(&xml, &parts, &trust).unwrap();
-    assert_eq!(verified.basic_four.sex, "2");
+    assert_eq!(verified.basic_four.sex, jpki_card::Sex::Female);
 
     let mut other = parts.clone();
     other[1].content.push(0);
@@ -185,7 +185,7 @@ fn the_signature_certificate_needs_its_revocation_status_and_a_revoked_one_is_re
 #[test]
 fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
     use cert_signer::DigestAlgorithm;
-    use mynaportal_client::{AssistPin, Error};
+    use mynaportal_client::{AssistPin, Error, LastTry, PinError};
     let rules = authority_forms::RuleSet::guide_2024_06().unwrap();
     let digest = DigestAlgorithm::Sha256.hash(b"package");
     let sign_pin = SignaturePin::new("ABC123", &rules.pins).unwrap();
@@ -194,7 +194,10 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
     virtual_card.set_tries_left(card_sim::CardPin::Sign, 1);
     let mut card = ApduCard::open(InProcess::new(virtual_card)).unwrap();
     let refused = card.sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest);
-    assert!(matches!(refused, Err(Error::LastTryRefused)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(Error::Pin(PinError::LastTryRefused { .. }))),
+        "{refused:?}"
+    );
     let virtual_card = card.into_inner().into_card();
     assert_eq!(
         virtual_card.tries_left(card_sim::CardPin::Sign),
@@ -205,7 +208,7 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
     // With consent the right PIN signs (and the counter is reset).
     let mut card = ApduCard::open(InProcess::new(virtual_card))
         .unwrap()
-        .allow_last_try(true);
+        .with_last_try(LastTry::Allow);
     card.sign_with_signature_key(&sign_pin, DigestAlgorithm::Sha256, &digest)
         .unwrap();
     assert_eq!(
@@ -225,7 +228,7 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
         virtual_card.set_tries_left(pin, 0);
         let mut card = ApduCard::open(apdu::TraceTransport::new(InProcess::new(virtual_card)))
             .unwrap()
-            .allow_last_try(allow);
+            .with_last_try(LastTry::allow_if(allow));
         let result = match pin {
             card_sim::CardPin::Text => card
                 .read_basic_four(&AssistPin::new("1234", &rules.pins).unwrap())
@@ -235,14 +238,14 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
                 .map(drop),
             _ => card
                 .sign_with_auth_key(
-                    &mynaportal_client::AuthPin::new("1234", &rules.pins).unwrap(),
+                    &mynaportal_client::AuthPin::new("1234").unwrap(),
                     DigestAlgorithm::Sha256,
                     &digest,
                 )
                 .map(drop),
         };
         assert!(
-            matches!(result, Err(Error::PinBlocked)),
+            matches!(result, Err(Error::Pin(PinError::Blocked))),
             "{pin:?}: {result:?}"
         );
         let (_, trace) = card.into_inner().into_parts();
@@ -262,20 +265,20 @@ fn the_last_try_is_not_spent_without_consent_and_a_blocked_pin_is_not_sent() {
 
 #[test]
 fn every_call_verifies_its_pin_even_when_the_session_verified_it_before() {
-    use mynaportal_client::{AssistPin, Error};
+    use mynaportal_client::{AssistPin, Error, PinError};
     let rules = authority_forms::RuleSet::guide_2024_06().unwrap();
     let mut card = ApduCard::open(InProcess::new(MyNumberCard::new().unwrap())).unwrap();
     let right = AssistPin::new("1234", &rules.pins).unwrap();
     let four = card.read_basic_four(&right).unwrap();
-    assert_eq!(four.birth_date, "19800401");
+    assert_eq!(four.birth_date_yyyymmdd(), "19800401");
     // The card's security state is still open, but a wrong PIN gets no data.
     let wrong = AssistPin::new("9999", &rules.pins).unwrap();
     let refused = card.read_basic_four(&wrong);
     assert!(
-        matches!(refused, Err(Error::WrongPin { tries_left: 2 })),
+        matches!(refused, Err(Error::Pin(PinError::Wrong { tries_left: 2 }))),
         "{refused:?}"
     );
     // The tries are visible between steps through the jpki-card session.
     let status = card.jpki().text_ap().pin_status().unwrap();
-    assert_eq!(status.tries_left, 2);
+    assert_eq!(status.tries_left(), Some(2));
 }

@@ -995,17 +995,17 @@ fn next(step: Step) -> Step {
 
 /// Whether the signature certificate's basic four items are the applicant's (NFKC, spaces
 /// ignored: the card writes U+3000 between family and given name).
-fn same_person(four: &mynaportal_client::BasicFour, applicant: &CardApplicant) -> bool {
+fn same_person(four: &mynaportal_client::BasicFourItems, applicant: &CardApplicant) -> bool {
     use unicode_normalization::UnicodeNormalization;
     let norm = |s: &str| -> String { s.nfkc().filter(|c| !c.is_whitespace()).collect() };
     let sex = match applicant.sex {
-        authority_forms::Sex::Male => "1",
-        authority_forms::Sex::Female => "2",
+        authority_forms::Sex::Male => '1',
+        authority_forms::Sex::Female => '2',
     };
     norm(&four.name) == norm(&applicant.name)
         && norm(&four.address) == norm(&applicant.address)
-        && four.birth_date == applicant.birth_date.strftime("%Y%m%d").to_string()
-        && four.sex == sex
+        && four.birth_date == applicant.birth_date
+        && four.sex.code() == sex
 }
 
 mod subtle_eq {

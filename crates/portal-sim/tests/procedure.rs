@@ -79,7 +79,7 @@ impl Env {
     }
 
     fn login(&self, card: &mut Card) -> Session<HttpTransport> {
-        let pin = AuthPin::new("1234", &self.rules.pins).unwrap();
+        let pin = AuthPin::new("1234").unwrap();
         Client::new(
             HttpTransport::new(&self.server.base_url()),
             self.rules.clone(),
@@ -483,7 +483,7 @@ fn malformed_signature_pin_is_refused_before_the_card_is_touched() {
         );
         assert!(e.message_ja().contains("6文字以上16文字以下"));
     }
-    assert!(AuthPin::new("12345", &env.rules.pins).is_err());
+    assert!(AuthPin::new("12345").is_err());
 }
 
 /// A transport that changes the package on its way to the portal.
@@ -521,7 +521,7 @@ impl<F: FnMut(&mut String)> PortalTransport for Tamper<F> {
 fn submit_tampered(edit: impl FnMut(&mut String)) -> Error {
     let env = start();
     let mut card = env.card(Token::Icc2);
-    let pin = AuthPin::new("1234", &env.rules.pins).unwrap();
+    let pin = AuthPin::new("1234").unwrap();
     let transport = Tamper {
         inner: HttpTransport::new(&env.server.base_url()),
         edit,

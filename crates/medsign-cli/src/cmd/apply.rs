@@ -26,7 +26,7 @@ use serde_json::json;
 
 use super::apply_form as form;
 use super::mynacard::{MynaCard, portal_error};
-use crate::cardsrc::{CardArgs, SimCard};
+use crate::cardsrc::{CardArgs, SimCard, jpki_pin_name, pin_error};
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::pin::PinArgs;
 use crate::{i18n::t, outln, tf};
@@ -570,7 +570,7 @@ fn submit(mut args: SubmitArgs) -> CliResult {
 
     // 1. Login with the user-authentication key.
     let pin = card.ask(&pins, PinKind::Auth)?;
-    let auth = AuthPin::new(&pin, &rules.pins).map_err(portal_error)?;
+    let auth = AuthPin::new(&pin).map_err(|e| pin_error(jpki_pin_name(PinKind::Auth), &e))?;
     drop(pin);
     let mut session = Portal::new(HttpTransport::new(&url), rules.clone())
         .login(card.portal_card(), &auth)
@@ -788,7 +788,7 @@ fn status(mut args: StatusArgs) -> CliResult {
     let target = target(&mut args.portal)?;
     let mut card = MynaCard::open(&args.portal.card, &args.portal.pins)?;
     let pin = card.ask(&args.portal.pins, PinKind::Auth)?;
-    let auth = AuthPin::new(&pin, &rules.pins).map_err(portal_error)?;
+    let auth = AuthPin::new(&pin).map_err(|e| pin_error(jpki_pin_name(PinKind::Auth), &e))?;
     drop(pin);
     let mut session = Portal::new(HttpTransport::new(&target.url), rules)
         .login(card.portal_card(), &auth)

@@ -10,8 +10,12 @@ use hpki_card::{App, HpkiCard};
 use jpki_card::{Certificate, JpkiCard, PinKind, SignPin, TextPin};
 use serde_json::{Value, json};
 
+use card_detect::CardKind;
+use cert_signer::PinStatus;
+
 use crate::cardsrc::{
-    self, BoxTransport, CardArgs, CardKind, Key, SimCard, hpki_error, jpki_error, jpki_pin_name,
+    self, BoxTransport, CardArgs, Key, SimCard, hpki_error, jpki_error, jpki_pin_error,
+    jpki_pin_name, kind_json_name, kind_label,
 };
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::output::pad;
@@ -201,11 +205,11 @@ fn list(args: &ListArgs) -> CliResult {
                 match cardsrc::detect(&mut transport) {
                     Ok(kind) => json!({
                         "reader": name, "card": true,
-                        "kind": kind.json_name(), "label": kind.label(),
+                        "kind": kind_json_name(kind.as_ref()), "label": kind_label(kind.as_ref()),
                     }),
                     Err(e) => json!({
                         "reader": name, "card": true, "kind": "unknown",
-                        "label": CardKind::Unknown.label(), "error": e.message,
+                        "label": kind_label(None), "error": e.message,
                     }),
                 }
             }
@@ -265,7 +269,7 @@ fn print_card_line(kind: &CardKind, card: &CardArgs, reader: Option<&str>) {
     outln!(
         "{} {} ({})",
         t("Card:", "カード:"),
-        kind.label(),
+        kind_label(Some(kind)),
         source_label(card, reader)
     );
 }
@@ -284,14 +288,17 @@ fn source_label(card: &CardArgs, reader: Option<&str>) -> String {
 
 fn open_checked(card: &CardArgs) -> Result<(BoxTransport, Option<String>, CardKind), CliError> {
     let (mut transport, reader) = cardsrc::connect(card)?;
-    let kind = cardsrc::detect(&mut transport)?;
-    if kind == CardKind::Unknown {
-        return Err(CliError::card(t(
-            "the card is neither a My Number Card nor an HPKI card",
-            "カードはマイナンバーカードでもHPKIカードでもありません",
-        )));
-    }
+    let kind = cardsrc::detect(&mut transport)?.ok_or_else(cardsrc::unknown_card)?;
     Ok((transport, reader, kind))
+}
+
+/// The tries left, whether verified, whether blocked: what `status` shows of a PIN.
+fn status_fields(status: PinStatus) -> (Option<u8>, bool, bool) {
+    match status {
+        PinStatus::Verified => (None, true, false),
+        PinStatus::Blocked => (Some(0), false, true),
+        other => (other.tries_left(), false, false),
+    }
 }
 
 fn status(args: &StatusArgs) -> CliResult {
@@ -305,13 +312,15 @@ fn status(args: &StatusArgs) -> CliResult {
                 ("sign", PinKind::Sign),
                 ("text", PinKind::Text),
             ] {
-                let s = card.pin_status(k).map_err(jpki_error)?;
+                let status = card.pin_status(k).map_err(jpki_error)?;
+                let (tries, verified, blocked) = status_fields(status);
                 pins.push(json!({
                     "pin": id,
                     "name": jpki_pin_name(k),
-                    "tries_left": s.tries_left,
+                    "tries_left": tries,
                     "max_tries": k.max_tries(),
-                    "blocked": s.is_blocked(),
+                    "blocked": blocked,
+                    "verified": verified,
                 }));
             }
         }
@@ -320,12 +329,9 @@ fn status(args: &StatusArgs) -> CliResult {
                 ("signing", App::Signing),
                 ("authentication", App::Authentication),
             ] {
-                let mut card = HpkiCard::open_detect(&mut transport, app).map_err(hpki_error)?;
-                let (tries, verified, blocked) = match card.pin_status().map_err(hpki_error)? {
-                    hpki_card::PinStatus::Verified => (None, true, false),
-                    hpki_card::PinStatus::TriesLeft(n) => (Some(n), false, false),
-                    hpki_card::PinStatus::Blocked => (Some(0), false, true),
-                };
+                let mut card = HpkiCard::open_app(&mut transport, app).map_err(hpki_error)?;
+                let (tries, verified, blocked) =
+                    status_fields(card.pin_status().map_err(hpki_error)?);
                 pins.push(json!({
                     "pin": id,
                     "name": cardsrc::hpki_pin_name(app),
@@ -336,19 +342,19 @@ fn status(args: &StatusArgs) -> CliResult {
                 }));
             }
         }
-        CardKind::Unknown => {}
+        _ => {}
     }
     if args.json {
         let mut v = json!({
-            "kind": kind.json_name(),
-            "label": kind.label(),
+            "kind": kind_json_name(Some(&kind)),
+            "label": kind_label(Some(&kind)),
             "source": source_json(&args.card, reader.as_deref()),
             "pins": pins,
         });
         let extra = match &kind {
             CardKind::MyNumber(k) => Some(("token", format!("{k:?}"))),
             CardKind::Hpki(p) => Some(("profile", format!("{p:?}"))),
-            CardKind::Unknown => None,
+            _ => None,
         };
         if let (Some((key, value)), Some(obj)) = (extra, v.as_object_mut()) {
             obj.insert(key.to_owned(), json!(value));
@@ -436,7 +442,7 @@ fn jpki_certs(
         let pin: SignPin = cardsrc::ask_jpki_pin(&mut card, pins)?;
         let der = card
             .signature_certificate(&pin, cardsrc::last_try(pins))
-            .map_err(jpki_error)?
+            .map_err(|e| jpki_pin_error(jpki_pin_name(PinKind::Sign), e))?
             .to_vec();
         out.push(CardCert {
             id: "jpki-sign",
@@ -461,7 +467,7 @@ fn hpki_certs(mut transport: BoxTransport) -> Result<Vec<CardCert>, CliError> {
             t("HPKI authentication certificate", "HPKI認証用証明書"),
         ),
     ] {
-        let mut card = HpkiCard::open_detect(&mut transport, app).map_err(hpki_error)?;
+        let mut card = HpkiCard::open_app(&mut transport, app).map_err(hpki_error)?;
         let der = card.read_certificate().map_err(hpki_error)?.to_vec();
         out.push(CardCert { id, label, der });
     }
@@ -528,8 +534,8 @@ fn certs(args: &CertsArgs) -> CliResult {
     }
     if args.json {
         print_json(&json!({
-            "kind": kind.json_name(),
-            "label": kind.label(),
+            "kind": kind_json_name(Some(&kind)),
+            "label": kind_label(Some(&kind)),
             "source": source_json(&args.card, reader.as_deref()),
             "certificates": entries,
         }))?;
@@ -592,12 +598,17 @@ fn info(args: &InfoArgs) -> CliResult {
     })?;
     let pin: TextPin = cardsrc::ask_jpki_pin(&mut card, &args.pins)?;
     let last = cardsrc::last_try(&args.pins);
+    let text_pin_error = |e| jpki_pin_error(jpki_pin_name(PinKind::Text), e);
     let items = card
         .text_ap()
         .basic_four_items(&pin, last)
-        .map_err(jpki_error)?;
+        .map_err(text_pin_error)?;
     let my_number = if args.show_my_number {
-        Some(card.text_ap().my_number(&pin, last).map_err(jpki_error)?)
+        Some(
+            card.text_ap()
+                .my_number(&pin, last)
+                .map_err(text_pin_error)?,
+        )
     } else {
         None
     };
@@ -658,11 +669,9 @@ fn sign(args: &SignArgs) -> CliResult {
     let mut signer = cardsrc::open_signer(&args.card, &args.pins, args.key)?;
     let algorithm = args.digest.algorithm();
     let digest = algorithm.hash(&data);
-    let signature = signer.sign_digest(algorithm, &digest).map_err(|e| {
-        cardsrc::signer_error(&e, |e| {
-            CliError::card(tf!("signing failed: {e}", "署名できませんでした: {e}"))
-        })
-    })?;
+    let signature = signer
+        .sign_digest(algorithm, &digest)
+        .map_err(|e| cardsrc::sign_error(&e))?;
     let info = hpki_cert::CertInfo::parse(signer.certificate_der()).ok();
     let encoded = if args.base64 {
         let mut s = base64::engine::general_purpose::STANDARD.encode(&signature);

@@ -1,11 +1,13 @@
 //! The My Number Card as `apply` and `remote` use it: the tries shown before each PIN,
 //! and the card's and the portal's errors in the CLI's terms.
 
-use jpki_card::{JpkiCard, PinKind};
+use jpki_card::{JpkiCard, LastTry, PinKind};
 use mynaportal_client::{ApduCard, PortalCard};
 use zeroize::Zeroizing;
 
-use crate::cardsrc::{BoxTransport, CardArgs, jpki_error, jpki_pin_name, open_transport};
+use crate::cardsrc::{
+    BoxTransport, CardArgs, jpki_error, jpki_pin_name, open_transport, pin_error,
+};
 use crate::error::{CliError, Exit};
 use crate::pin::{PinArgs, read_pin};
 use crate::{i18n::t, tf};
@@ -23,21 +25,22 @@ impl MynaCard {
         let transport = open_transport(args)?;
         let jpki = JpkiCard::open(transport).map_err(jpki_error)?;
         Ok(Self {
-            card: ApduCard::from_jpki(jpki).allow_last_try(pins.allow_last_try),
+            card: ApduCard::from_jpki(jpki).with_last_try(LastTry::allow_if(pins.allow_last_try)),
         })
     }
 
-    /// The tries left on `kind`, read without spending one.
-    pub fn tries(&mut self, kind: PinKind) -> Result<u8, CliError> {
+    /// The tries left on `kind`, read without spending one (`None` when the card only
+    /// says the PIN is verified).
+    pub fn tries(&mut self, kind: PinKind) -> Result<Option<u8>, CliError> {
         let status = self.card.jpki().pin_status(kind).map_err(jpki_error)?;
-        Ok(status.tries_left)
+        Ok(status.tries_left())
     }
 
     /// Shows the tries left on `kind` and asks for that PIN (refusing a blocked PIN and
     /// the last try as [`read_pin`] does).
     pub fn ask(&mut self, pins: &PinArgs, kind: PinKind) -> Result<Zeroizing<String>, CliError> {
         let tries = self.tries(kind)?;
-        read_pin(pins, jpki_pin_name(kind), Some(tries))
+        read_pin(pins, jpki_pin_name(kind), tries)
     }
 
     /// The card for the procedure's steps.
@@ -68,18 +71,7 @@ pub fn portal_error(e: mynaportal_client::Error) -> CliError {
             "the {which} PIN has the wrong format ({problem}); it was not sent to the card",
             "{which} PINの形式が違います（{problem}）。カードには送っていません"
         )),
-        E::WrongPin { tries_left } => CliError::pin(tf!(
-            "wrong PIN: {tries_left} tries left before it locks",
-            "暗証番号が違います。ロックまで残り{tries_left}回です"
-        )),
-        E::LastTryRefused => CliError::pin(t(
-            "one PIN try is left; re-run with --allow-last-try to spend it",
-            "暗証番号の残り回数は1回です。使う場合は --allow-last-try を付けてください",
-        )),
-        E::PinBlocked => CliError::pin(t(
-            "the PIN is blocked; reset it at the municipality office",
-            "暗証番号がロックされています。市区町村の窓口で初期化してください",
-        )),
+        E::Pin(pin) => pin_error(t("PIN", "暗証番号"), &pin),
         E::InvalidForm(problems) => {
             let mut msg = tf!(
                 "the form has {} problem(s); nothing was sent:",

@@ -18,7 +18,7 @@ use zeroize::{Zeroize as _, Zeroizing};
 
 use super::apply_form::write_private;
 use crate::cardsrc::{CardArgs, SimCard, open_transport};
-use crate::cardsrc::{jpki_error, jpki_pin_name};
+use crate::cardsrc::{jpki_error, jpki_pin_error, jpki_pin_name, pin_error};
 use crate::error::{CliError, CliResult, Exit, io_error};
 use crate::pin::{PinArgs, read_pin};
 use crate::{i18n::t, outln, tf};
@@ -133,7 +133,7 @@ fn remote_error(e: remote_sign::Error, platform: &str) -> CliError {
             "このカード（端末）はリモート署名用の電子証明書に紐付いていません。先に申請するか\
              （`medsign apply submit`）、`medsign sim` のテスト医師（--sim mynumber）を使ってください",
         )),
-        E::Authenticator(inner) => sign_error(inner, platform),
+        E::Authenticator(inner) => authenticator_error(&inner),
         other => CliError::service(tf!(
             "remote-signing platform: {other}",
             "リモート署名基盤: {other}"
@@ -141,17 +141,24 @@ fn remote_error(e: remote_sign::Error, platform: &str) -> CliError {
     }
 }
 
-fn sign_error(e: cert_signer::SignError, platform: &str) -> CliError {
+/// The login card's failure to sign the challenge: its PIN outcome exits 5, the card or
+/// reader 4.
+fn authenticator_error(e: &cert_signer::SignError) -> CliError {
     match e {
-        cert_signer::SignError::Device(inner) => match inner.downcast::<jpki_card::Error>() {
-            Ok(card) => jpki_error(*card),
-            Err(other) => match other.downcast::<remote_sign::Error>() {
-                Ok(remote) => remote_error(*remote, platform),
-                Err(other) => CliError::service(other.to_string()),
-            },
-        },
-        other => CliError::card(other.to_string()),
+        cert_signer::SignError::Pin(pin) => pin_error(jpki_pin_name(PinKind::Auth), pin),
+        other => CliError::card(tf!(
+            "the card could not sign the login: {other}",
+            "カードでログインの署名ができませんでした: {other}"
+        )),
     }
+}
+
+/// The remote signer's failure: the platform behind it (a service error).
+fn remote_signer_error(e: &cert_signer::SignError, platform: &str) -> CliError {
+    CliError::service(tf!(
+        "remote-signing platform {platform}: {e}",
+        "リモート署名基盤 {platform}: {e}"
+    ))
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -226,18 +233,17 @@ fn with_authenticator<R>(
     }
     let transport = open_transport(&args.card)?;
     let mut card = JpkiCard::open(transport).map_err(jpki_error)?;
+    let what = jpki_pin_name(PinKind::Auth);
     let tries = card
         .pin_status(PinKind::Auth)
         .map_err(jpki_error)?
-        .tries_left;
-    let pin = read_pin(&args.pins, jpki_pin_name(PinKind::Auth), Some(tries))?;
-    let pin = jpki_card::AuthPin::new(&pin).map_err(jpki_error)?;
-    let last_try = if args.pins.allow_last_try {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    };
-    let signer = card.signer(pin, last_try).map_err(jpki_error)?;
+        .tries_left();
+    let pin = read_pin(&args.pins, what, tries)?;
+    let pin = jpki_card::AuthPin::new(&pin).map_err(|e| pin_error(what, &e))?;
+    let last_try = LastTry::allow_if(args.pins.allow_last_try);
+    let signer = card
+        .signer(pin, last_try)
+        .map_err(|e| jpki_pin_error(what, e))?;
     f(Authenticator::MyNumberCard(Box::new(signer)))
 }
 
@@ -395,7 +401,7 @@ fn sign(args: &SignArgs) -> CliResult {
         }
         bar.set_message(t("signing", "署名中"));
         let documents = xades_sign::sign_prepared(&mut signer, prepared).map_err(|e| match e {
-            xades_sign::Error::Sign(inner) => sign_error(inner, &platform),
+            xades_sign::Error::Sign(inner) => remote_signer_error(&inner, &platform),
             other => CliError::service(tf!(
                 "remote signing failed: {other}",
                 "リモート署名に失敗しました: {other}"
