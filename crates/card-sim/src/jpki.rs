@@ -13,10 +13,9 @@ use zeroize::Zeroizing;
 pub use self::pki::{JpkiTestPki, TestPkiError};
 use crate::VirtualCard;
 
-/// JPKI AP (公的個人認証).
-pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
-/// 券面事項入力補助AP (input-support AP).
-pub const TEXT_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
+/// The JPKI AP (公的個人認証) and the 券面事項入力補助AP (input-support AP): jpki-card's
+/// definitions, the one place they are written (jpki-card's trace tests pin the bytes).
+pub use jpki_card::{JPKI_AID, TEXT_AID};
 /// The other applications of the card: selectable, but without files here
 /// (券面事項確認AP, 住基AP, 共通AP).
 const OTHER_AIDS: [[u8; 10]; 3] = [

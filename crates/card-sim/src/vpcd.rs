@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn answers_atr_requests_and_apdus_with_length_framing() {
-        let aid = vec![0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+        let aid = crate::JPKI_AID.to_vec();
         let mut card = MinimalCard::new(vec![aid.clone()]);
         let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
         select.extend_from_slice(&aid);
