@@ -60,6 +60,13 @@ pub enum Error {
         /// The first check that did not pass, in words.
         reason: String,
     },
+    /// The message is over one of the verifier's [`Limits`](crate::Limits): too big,
+    /// too deep, too many signers, certificates, CRLs, attributes or
+    /// counter-signatures. The inner value names the limit; raise it with
+    /// [`VerifyOptions::limits`](crate::VerifyOptions::limits) only for a message you
+    /// expect to be that large.
+    #[error("limit: {0}")]
+    Limit(#[from] crate::LimitExceeded),
     /// Reading or writing a file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

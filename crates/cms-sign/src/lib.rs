@@ -5,9 +5,11 @@
 mod attributes;
 mod cert;
 mod error;
+mod limits;
 mod message;
 mod oid;
 mod path;
+mod pool;
 mod report;
 mod rsa_verify;
 mod sign;
@@ -24,6 +26,7 @@ mod tests;
 pub use crate::{
     attributes::{CommitmentType, SignaturePolicy},
     error::{Error, TimeStampError},
+    limits::{Limit, LimitExceeded, Limits},
     path::PathResult,
     report::{
         Check, CheckResult, Level, PathValidation, REPORT_VERSION, Report, SignerReport,

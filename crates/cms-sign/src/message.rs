@@ -3,7 +3,7 @@
 use cert_signer::DigestAlgorithm;
 
 use crate::{
-    Error, oid,
+    Error, Limit, LimitExceeded, Limits, limits, oid,
     tlv::{self, Reader, Tlv, tag},
 };
 
@@ -38,8 +38,19 @@ pub(crate) struct SignedDataRef<'a> {
 }
 
 impl<'a> SignedDataRef<'a> {
-    /// Reads a DER `ContentInfo` holding SignedData.
+    /// Reads a DER `ContentInfo` holding SignedData, with no limit (the caller's own
+    /// messages, while signing).
     pub fn parse(der: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_within(der, &Limits::UNBOUNDED)
+    }
+
+    /// Reads a DER `ContentInfo` holding SignedData within `limits`: its size, its DER
+    /// depth, its signers, certificates, CRLs, each signer's attributes, and its
+    /// counter-signatures (their depth and number, and their attributes) are checked
+    /// before anything is verified.
+    pub fn parse_within(der: &'a [u8], limits: &Limits) -> Result<Self, Error> {
+        Limits::check(Limit::InputBytes, der.len(), limits.input_bytes)?;
+        limits::check_der_depth(der, limits.der_depth)?;
         let mut ci =
             Tlv::parse_one(der, "ContentInfo")?.expect_tag(tag::SEQUENCE, "ContentInfo")?;
         let ct = ci.next(tag::OID, "ContentInfo contentType")?;
@@ -55,10 +66,10 @@ impl<'a> SignedDataRef<'a> {
         ci.finish("ContentInfo")?;
         let sd = explicit.next(tag::SEQUENCE, "SignedData")?;
         explicit.finish("ContentInfo content")?;
-        Self::parse_signed_data(sd.value)
+        Self::parse_signed_data(sd.value, limits)
     }
 
-    fn parse_signed_data(value: &'a [u8]) -> Result<Self, Error> {
+    fn parse_signed_data(value: &'a [u8], limits: &Limits) -> Result<Self, Error> {
         let mut sd = Reader::new(value);
         let version = sd.next(tag::INTEGER, "SignedData version")?;
         let digest_algorithms = sd.next(tag::SET, "SignedData digestAlgorithms")?;
@@ -79,18 +90,35 @@ impl<'a> SignedDataRef<'a> {
         if let Some(certs) = sd.optional(tag::CTX0, "SignedData certificates")? {
             let mut r = Reader::new(certs.value);
             while !r.is_empty() {
+                Limits::check(
+                    Limit::Certificates,
+                    certificates.len() + 1,
+                    limits.certificates,
+                )?;
                 certificates.push(r.any("CertificateChoices")?);
             }
         }
         let crls = sd.optional(tag::CTX1, "SignedData crls")?;
+        if let Some(crls) = crls {
+            // Counted here; read (and each one decoded) by the verifier.
+            let mut r = Reader::new(crls.value);
+            let mut n = 0usize;
+            while !r.is_empty() {
+                n += 1;
+                Limits::check(Limit::Crls, n, limits.crls)?;
+                r.any("RevocationInfoChoice")?;
+            }
+        }
         let sis = sd.next(tag::SET, "SignerInfos")?;
         sd.finish("SignedData")?;
         let mut signer_infos = Vec::new();
         let mut r = Reader::new(sis.value);
         while !r.is_empty() {
+            Limits::check(Limit::Signers, signer_infos.len() + 1, limits.signers)?;
             let si = r.next(tag::SEQUENCE, "SignerInfo")?;
-            signer_infos.push(SignerInfoRef::parse(si)?);
+            signer_infos.push(SignerInfoRef::parse_within(si, limits.attributes)?);
         }
+        check_counter_signatures(&signer_infos, limits)?;
         Ok(Self {
             version,
             digest_algorithms,
@@ -253,7 +281,15 @@ pub(crate) struct SignerInfoRef<'a> {
 }
 
 impl<'a> SignerInfoRef<'a> {
-    pub fn parse(si: Tlv<'a>) -> Result<Self, Error> {
+    /// Reads a SignerInfo, with no limit on its attributes.
+    #[cfg(test)]
+    pub(crate) fn parse(si: Tlv<'a>) -> Result<Self, Error> {
+        Self::parse_within(si, usize::MAX)
+    }
+
+    /// Reads a SignerInfo of at most `max_attributes` attribute values, signed and
+    /// unsigned together.
+    pub fn parse_within(si: Tlv<'a>, max_attributes: usize) -> Result<Self, Error> {
         let mut r = si.expect_tag(tag::SEQUENCE, "SignerInfo")?;
         let version = r.small_uint("SignerInfo version")?;
         let sid = match r.peek_tag() {
@@ -281,15 +317,16 @@ impl<'a> SignerInfoRef<'a> {
         };
         let digest_algorithm = r.next(tag::SEQUENCE, "SignerInfo digestAlgorithm")?;
         let signed_attrs = r.optional(tag::CTX0, "signedAttrs")?;
+        let mut budget = max_attributes;
         let signed = match signed_attrs {
-            Some(t) => parse_attributes(t.value)?,
+            Some(t) => parse_attributes(t.value, &mut budget, max_attributes)?,
             None => Vec::new(),
         };
         let signature_algorithm = r.next(tag::SEQUENCE, "SignerInfo signatureAlgorithm")?;
         let signature = r.next(tag::OCTET_STRING, "SignerInfo signature")?.value;
         let before_len = si.value.len() - r.rest_len();
         let unsigned = match r.optional(tag::CTX1, "unsignedAttrs")? {
-            Some(t) => parse_attributes(t.value)?,
+            Some(t) => parse_attributes(t.value, &mut budget, max_attributes)?,
             None => Vec::new(),
         };
         r.finish("SignerInfo")?;
@@ -337,9 +374,26 @@ impl<'a> SignerInfoRef<'a> {
     }
 }
 
-fn parse_attributes(value: &[u8]) -> Result<Vec<AttributeRef<'_>>, Error> {
+/// Reads a SET OF Attribute, taking each value from `budget` (what is left of
+/// `max` attribute values for the SignerInfo).
+fn parse_attributes<'a>(
+    value: &'a [u8],
+    budget: &mut usize,
+    max: usize,
+) -> Result<Vec<AttributeRef<'a>>, Error> {
     let mut out = Vec::new();
     let mut r = Reader::new(value);
+    let take = |budget: &mut usize| match budget.checked_sub(1) {
+        Some(left) => {
+            *budget = left;
+            Ok(())
+        }
+        None => Err(LimitExceeded {
+            limit: Limit::Attributes,
+            max,
+            found: max.saturating_add(1),
+        }),
+    };
     while !r.is_empty() {
         let a = r.next(tag::SEQUENCE, "Attribute")?;
         let mut ar = Reader::new(a.value);
@@ -348,7 +402,12 @@ fn parse_attributes(value: &[u8]) -> Result<Vec<AttributeRef<'_>>, Error> {
         ar.finish("Attribute")?;
         let mut values = Vec::new();
         let mut vr = Reader::new(set.value);
+        if vr.is_empty() {
+            // An attribute without values still costs one.
+            take(budget)?;
+        }
         while !vr.is_empty() {
+            take(budget)?;
             values.push(vr.any("AttributeValue")?);
         }
         out.push(AttributeRef {
@@ -358,4 +417,38 @@ fn parse_attributes(value: &[u8]) -> Result<Vec<AttributeRef<'_>>, Error> {
         });
     }
     Ok(out)
+}
+
+/// The counter-signature values of a SignerInfo (RFC 5652 §11.4).
+pub(crate) fn counter_signature_values<'s, 'a>(
+    si: &'s SignerInfoRef<'a>,
+) -> impl Iterator<Item = Tlv<'a>> + 's {
+    si.unsigned
+        .iter()
+        .filter(|a| a.oid == oid::COUNTER_SIGNATURE)
+        .flat_map(|a| a.values.iter().copied())
+}
+
+/// Walks every counter-signature of `signers` with an explicit stack, checking the
+/// depth before each level is entered, the total, and each one's attributes. A
+/// counter-signature that does not parse is left for the verifier to report (it has
+/// nothing below it to walk).
+fn check_counter_signatures(signers: &[SignerInfoRef<'_>], limits: &Limits) -> Result<(), Error> {
+    let max_depth = limits.effective_counter_signature_depth();
+    let mut total = 0usize;
+    let mut stack: Vec<(Tlv<'_>, usize)> = Vec::new();
+    for si in signers {
+        stack.extend(counter_signature_values(si).map(|v| (v, 1)));
+        while let Some((value, depth)) = stack.pop() {
+            Limits::check(Limit::CounterSignatureDepth, depth, max_depth)?;
+            total += 1;
+            Limits::check(Limit::CounterSignatures, total, limits.counter_signatures)?;
+            match SignerInfoRef::parse_within(value, limits.attributes) {
+                Ok(csi) => stack.extend(counter_signature_values(&csi).map(|v| (v, depth + 1))),
+                Err(e @ Error::Limit(_)) => return Err(e),
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(())
 }

@@ -5,7 +5,9 @@ use hpki_cert::{Indication, Qualification, RevocationPolicy, SubIndication};
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
-use crate::{Error, PathResult, TimeStampInfo};
+use crate::{Error, LimitExceeded, Limits, PathResult, TimeStampInfo};
+
+pub(crate) mod json;
 
 /// The version of the report's JSON shape (its `"version"` field). It changes when a
 /// field changes meaning or disappears; added fields do not change it.
@@ -52,6 +54,7 @@ pub struct CheckResult {
     /// Why, when it is neither VALID nor not run.
     pub sub_indication: Option<SubIndication>,
     /// What was found, in words (may be empty when it passed).
+    #[serde(serialize_with = "json::string")]
     pub detail: String,
 }
 
@@ -96,6 +99,7 @@ pub struct TimeStampReport {
     /// Why, when it is not VALID.
     pub sub_indication: Option<SubIndication>,
     /// What was found, in words.
+    #[serde(serialize_with = "json::string")]
     pub detail: String,
     /// What the token says, when it verified.
     pub token: Option<TimeStampInfo>,
@@ -120,10 +124,13 @@ pub struct SignerReport {
     pub sub_indication: Option<SubIndication>,
     /// The checks run, in order. The core checks (structure to signing certificate)
     /// stop at the first that does not pass; the time checks and the path all run.
+    #[serde(serialize_with = "json::list")]
     pub checks: Vec<CheckResult>,
     /// The signer certificate's subject commonName, when it was found.
+    #[serde(serialize_with = "json::opt_string")]
     pub signer: Option<String>,
     /// The signer certificate's issuer commonName.
+    #[serde(serialize_with = "json::opt_string")]
     pub issuer: Option<String>,
     /// The qualification named by the signer certificate's hcRole (HPKI).
     pub qualification: Option<Qualification>,
@@ -138,12 +145,15 @@ pub struct SignerReport {
     /// stopped before it).
     pub path: Option<PathResult>,
     /// Each signature time-stamp token.
+    #[serde(serialize_with = "json::list")]
     pub time_stamps: Vec<TimeStampReport>,
     /// The level reached (B-T only when a time-stamp token verified).
     pub level: Level,
     /// Remarks that do not change the indication.
+    #[serde(serialize_with = "json::strings")]
     pub warnings: Vec<String>,
     /// Counter-signatures on this signer, verified the same way.
+    #[serde(serialize_with = "json::list")]
     pub counter_signatures: Vec<SignerReport>,
 }
 
@@ -262,7 +272,8 @@ pub enum PathValidation {
 
 /// The result of verifying a CMS message.
 ///
-/// Serializes to the JSON shape documented in the crate README (`"version": 1`).
+/// Serializes to the JSON shape documented in the crate README (`"version": 1`);
+/// [`to_json`](Self::to_json) keeps it within the report limits.
 #[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Report {
@@ -273,7 +284,11 @@ pub struct Report {
     /// Why, when it is not VALID: the first worst signer's sub-indication.
     pub sub_indication: Option<SubIndication>,
     /// Why the message could not be read at all, when it could not.
+    #[serde(serialize_with = "json::opt_string")]
     pub error: Option<String>,
+    /// The limit the message is over, when it is: nothing of it was verified, and the
+    /// report is INVALID/FORMAT_FAILURE.
+    pub limit: Option<LimitExceeded>,
     /// The validation time: [`VerifyOptions::at`](crate::VerifyOptions::at), else the
     /// time of the call.
     pub validation_time: Timestamp,
@@ -283,15 +298,26 @@ pub struct Report {
     pub path_validation: PathValidation,
     /// Every waiver of every path (signer `#i`, time-stamp, counter-signature), so
     /// that none goes unseen.
+    #[serde(serialize_with = "json::strings")]
     pub waivers: Vec<String>,
     /// Whether the content was detached.
     pub detached: bool,
     /// eContentType, dotted.
+    #[serde(serialize_with = "json::opt_string")]
     pub content_type: Option<String>,
     /// One report per SignerInfo.
+    #[serde(serialize_with = "json::list")]
     pub signers: Vec<SignerReport>,
     /// Remarks on the message as a whole (validation data not processed).
+    #[serde(serialize_with = "json::strings")]
     pub warnings: Vec<String>,
+    /// [`Limits::report_list_entries`] and [`Limits::report_bytes`], for `to_json`.
+    #[serde(skip)]
+    json_bounds: (usize, usize),
+    /// JSON `"truncated"`: whether `to_json` cut anything (always the last field, so
+    /// that it is known when it is written).
+    #[serde(rename = "truncated", serialize_with = "json::truncated")]
+    json_truncated: (),
 }
 
 impl Report {
@@ -300,12 +326,14 @@ impl Report {
         validation_time: Timestamp,
         revocation_policy: RevocationPolicy,
         path_validation: PathValidation,
+        limits: &Limits,
     ) -> Self {
         Self {
             version: REPORT_VERSION,
             indication: Indication::Invalid,
             sub_indication: Some(SubIndication::FormatFailure),
             error: None,
+            limit: None,
             validation_time,
             revocation_policy,
             path_validation,
@@ -314,7 +342,17 @@ impl Report {
             content_type: None,
             signers: Vec::new(),
             warnings: Vec::new(),
+            json_bounds: (limits.report_list_entries, limits.report_bytes),
+            json_truncated: (),
         }
+    }
+
+    /// A message over a limit: INVALID/FORMAT_FAILURE, nothing verified.
+    pub(crate) fn refuse(&mut self, limit: LimitExceeded) {
+        self.indication = Indication::Invalid;
+        self.sub_indication = Some(SubIndication::FormatFailure);
+        self.error = Some(limit.to_string());
+        self.limit = Some(limit);
     }
 
     /// The message-level result from the signers', and the waivers collected.
@@ -341,11 +379,15 @@ impl Report {
         self.waivers = waivers;
     }
 
-    /// `Ok` when the indication is VALID, else [`Error::Verify`] with the indication,
-    /// the sub-indication and the first check that did not pass.
+    /// `Ok` when the indication is VALID; [`Error::Limit`] when the message is over a
+    /// limit; else [`Error::Verify`] with the indication, the sub-indication and the
+    /// first check that did not pass.
     pub fn into_result(self) -> Result<Self, Error> {
         if self.indication == Indication::Valid {
             return Ok(self);
+        }
+        if let Some(limit) = self.limit {
+            return Err(Error::Limit(limit));
         }
         let reason = self
             .error
@@ -364,9 +406,46 @@ impl Report {
         })
     }
 
-    /// The report as pretty JSON.
+    /// The report as pretty JSON, within the report limits of the
+    /// [`Limits`] it was verified with: a list longer than
+    /// [`Limits::report_list_entries`] keeps its first entries and ends with
+    /// `{"more": N}` (objects) or `"… N more"` (strings); a string longer than 4096
+    /// bytes ends with `… [N more bytes]`; when the whole is still over
+    /// [`Limits::report_bytes`], lists (then strings) are cut shorter until it fits, and
+    /// when nothing fits only the version, indication, sub-indication, error and limit
+    /// are written. `"truncated": true` says that something was cut.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        let (list, bytes) = self.json_bounds;
+        json::bounded(self, list, bytes, || self.minimal_json())
+    }
+
+    /// The fields that always fit.
+    fn minimal_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Minimal<'a> {
+            version: u32,
+            indication: Indication,
+            sub_indication: Option<SubIndication>,
+            error: Option<&'a str>,
+            limit: Option<LimitExceeded>,
+            truncated: bool,
+        }
+        let error = self.error.as_deref().map(|e| {
+            let mut end = e.len().min(256);
+            while !e.is_char_boundary(end) {
+                end -= 1;
+            }
+            e.get(..end).unwrap_or_default()
+        });
+        serde_json::to_string_pretty(&Minimal {
+            version: self.version,
+            indication: self.indication,
+            sub_indication: self.sub_indication,
+            error,
+            limit: self.limit,
+            truncated: true,
+        })
+        .unwrap_or_default()
     }
 }
 

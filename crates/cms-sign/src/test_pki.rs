@@ -24,6 +24,8 @@ use crate::{
     tlv::{self, Reader, Tlv, tag},
 };
 
+pub mod hostile;
+
 const ROOT: &[u8] = include_bytes!("../testdata/root.der");
 const ROOT_KEY: &str = include_str!("../testdata/root-key.pem");
 const PHYSICIAN: &[u8] = include_bytes!("../testdata/signer.der");

@@ -2,6 +2,7 @@
 //! signed attributes), so they live inside the crate.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)] // Test helpers.
 
+mod hostile;
 mod policy;
 
 use cert_signer::{CertSigner, DigestAlgorithm, SoftwareSigner};

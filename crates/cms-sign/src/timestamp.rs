@@ -8,10 +8,11 @@ use serde::Serialize;
 use hpki_cert::{Indication, SubIndication};
 
 use crate::{
-    Error, TimeStampError, attributes,
+    Error, Limits, TimeStampError, attributes,
     cert::{self, CertRef},
     message::SignedDataRef,
     oid, path,
+    pool::{CertPool, SignedBytes},
     report::SignerReport,
     tlv::{self, Reader, Tlv, tag},
     verify,
@@ -31,12 +32,16 @@ pub struct TimeStampInfo {
     /// genTime.
     pub time: Timestamp,
     /// The TSA policy, dotted.
+    #[serde(serialize_with = "crate::report::json::string")]
     pub policy: String,
     /// serialNumber, hex.
+    #[serde(serialize_with = "crate::report::json::string")]
     pub serial: String,
     /// The nonce, hex, when present.
+    #[serde(serialize_with = "crate::report::json::opt_string")]
     pub nonce: Option<String>,
     /// The TSA certificate's commonName.
+    #[serde(serialize_with = "crate::report::json::opt_string")]
     pub tsa: Option<String>,
 }
 
@@ -376,9 +381,9 @@ impl TokenFailure {
 pub(crate) struct CheckedToken<'a> {
     pub info: TimeStampInfo,
     /// The TSA certificate.
-    pub tsa_der: &'a [u8],
+    pub tsa: CertRef<'a>,
     /// The token's certificates.
-    pub certs: Vec<&'a [u8]>,
+    pub pool: CertPool<'a>,
     /// The token's own SignedData `crls`.
     pub crls: Option<Tlv<'a>>,
 }
@@ -386,13 +391,14 @@ pub(crate) struct CheckedToken<'a> {
 /// Checks a time-stamp token (a ContentInfo) over `stamped` (for CAdES B-T, the
 /// SignerInfo's signature value): the token's own CMS checks, a TSA certificate with
 /// the critical timeStamping EKU valid at genTime, and the imprint. The TSA's path is
-/// the caller's next step.
+/// the caller's next step. A token over `limits` is INVALID/FORMAT_FAILURE.
 pub(crate) fn check_token<'a>(
     token: &'a [u8],
     stamped: &[u8],
+    limits: &Limits,
 ) -> Result<CheckedToken<'a>, TokenFailure> {
     let format = |m: String| TokenFailure::invalid(SubIndication::FormatFailure, m);
-    let sd = SignedDataRef::parse(token).map_err(|e| format(e.to_string()))?;
+    let sd = SignedDataRef::parse_within(token, limits).map_err(|e| format(e.to_string()))?;
     if sd.econtent_type != oid::TST_INFO {
         return Err(format("the token's content is not TSTInfo".into()));
     }
@@ -402,9 +408,10 @@ pub(crate) fn check_token<'a>(
     let [si] = sd.signer_infos.as_slice() else {
         return Err(format("a token has exactly one SignerInfo".into()));
     };
-    let certs: Vec<&[u8]> = sd.certificate_ders().collect();
+    let pool = CertPool::new("time-stamp token certificate", sd.certificate_ders());
     let mut report = SignerReport::unchecked(0);
-    let Some(tsa) = verify::core_checks(&mut report, si, &certs, content, Some(oid::TST_INFO))
+    let signed = SignedBytes::new(content);
+    let Some((_, tsa)) = verify::core_checks(&mut report, si, &pool, &signed, Some(oid::TST_INFO))
     else {
         let (why, indication, sub) = report
             .first_failure()
@@ -469,10 +476,10 @@ pub(crate) fn check_token<'a>(
             policy: tlv::oid_string(info.policy).unwrap_or_default(),
             serial: hex::encode(info.serial),
             nonce: info.nonce.map(hex::encode),
-            tsa: tsa_cn(&tsa),
+            tsa: tsa_cn(tsa),
         },
-        tsa_der: tsa.der,
-        certs,
+        tsa: tsa.clone(),
+        pool,
         crls: sd.crls,
     })
 }
@@ -493,20 +500,23 @@ pub fn request_time_stamp(
     let req = request(options.digest, &imprint, options.policy.as_deref(), &nonce)?;
     let resp = tsa.time_stamp(&req)?;
     let token = token_from_response(&resp)?;
-    let checked = check_token(token, data).map_err(|f| f.error)?;
+    let checked = check_token(token, data, &Limits::default()).map_err(|f| f.error)?;
     // The TSA's path at genTime, when anchors are configured: only a path that fails
     // refuses the token (revocation status may not be at hand while signing).
+    let cache = hpki_cert::VerificationCache::new();
+    let store_intermediates = path::store_intermediates(&options.trust);
     let inputs = path::PathInputs {
         trust: &options.trust,
         revocation: &path::Revocation::default(),
         crls: std::sync::Arc::from(Vec::new()),
         bad_crls: &[],
-        cache: None,
+        cache: &cache,
+        store_intermediates: &store_intermediates,
     };
     if let Some(p) = path::validate(
         &inputs,
-        checked.tsa_der,
-        &checked.certs,
+        &checked.tsa,
+        &[&checked.pool],
         checked.info.time,
         path::Purpose::TimeStamping,
     ) && p.indication == Indication::Invalid

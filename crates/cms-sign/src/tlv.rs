@@ -82,11 +82,13 @@ impl<'a> Reader<'a> {
     /// minimally encoded lengths are accepted (DER).
     pub fn any(&mut self, what: &'static str) -> Result<Tlv<'a>, Error> {
         let input = self.rest;
-        let (&tag, after_tag) = input.split_first().ok_or(Error::malformed(what))?;
+        let (&tag, after_tag) = input.split_first().ok_or_else(|| Error::malformed(what))?;
         if tag & 0x1f == 0x1f {
             return Err(Error::malformed(what));
         }
-        let (&first, mut after_len) = after_tag.split_first().ok_or(Error::malformed(what))?;
+        let (&first, mut after_len) = after_tag
+            .split_first()
+            .ok_or_else(|| Error::malformed(what))?;
         let len = if first < 0x80 {
             usize::from(first)
         } else {
@@ -97,7 +99,7 @@ impl<'a> Reader<'a> {
             }
             let (bytes, rest) = after_len
                 .split_at_checked(n)
-                .ok_or(Error::malformed(what))?;
+                .ok_or_else(|| Error::malformed(what))?;
             after_len = rest;
             let mut len = 0usize;
             for &b in bytes {
@@ -110,11 +112,11 @@ impl<'a> Reader<'a> {
         };
         let (value, rest) = after_len
             .split_at_checked(len)
-            .ok_or(Error::malformed(what))?;
+            .ok_or_else(|| Error::malformed(what))?;
         let header_len = input.len() - after_len.len();
         let raw = input
             .get(..header_len + len)
-            .ok_or(Error::malformed(what))?;
+            .ok_or_else(|| Error::malformed(what))?;
         self.rest = rest;
         Ok(Tlv { tag, value, raw })
     }
@@ -173,6 +175,13 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
         out.push(0x80 | significant.len() as u8);
         out.extend_from_slice(significant);
     }
+}
+
+/// Appends the tag and length of an element whose value of `len` bytes follows.
+#[cfg(any(test, feature = "test-pki"))]
+pub(crate) fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    push_len(out, len);
 }
 
 /// The DER header length for a value of `len` bytes.

@@ -1,17 +1,18 @@
 //! Verifying CAdES signatures: the ordered checks, the time model (validation time,
 //! proof of existence from a signature time-stamp) and the validation policy.
 
-use std::sync::Arc;
+use std::{cell::RefCell, collections::HashMap, sync::Arc};
 
 use hpki_cert::{CrlSource, Indication, RevocationPolicy, SubIndication};
 use jiff::Timestamp;
 
 use crate::{
-    Error, attributes,
+    Error, Limits, PathResult, attributes,
     cert::{self, CertRef},
-    message::{SignedDataRef, SignerId, SignerInfoRef},
+    message::{self, SignedDataRef, SignerInfoRef},
     oid,
     path::{self, PathInputs, ValidationCrls},
+    pool::{CertPool, SignedBytes},
     report::{Check, Level, PathValidation, Report, SignerReport, TimeStampReport},
     rsa_verify, timestamp,
     tlv::{self, Reader, Tlv, tag},
@@ -28,6 +29,10 @@ use crate::{
 /// Revocation status comes, in this order, from the CRLs in the message's SignedData
 /// `crls`, the CRLs given with [`crl`](Self::crl), and the [`crl_source`](Self::crl_source);
 /// without status the path is INDETERMINATE/TRY_LATER unless the policy waives it.
+///
+/// The message is held to [`Limits`] (size, depth, signers, certificates, CRLs,
+/// attributes, counter-signatures, report size): [`Limits::default`] unless
+/// [`limits`](Self::limits) says otherwise.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyOptions {
     pub(crate) trust: path::Trust,
@@ -35,6 +40,7 @@ pub struct VerifyOptions {
     pub(crate) require_time_stamp: bool,
     pub(crate) revocation: path::Revocation,
     pub(crate) cache: Option<hpki_cert::VerificationCache>,
+    pub(crate) limits: Limits,
 }
 
 impl VerifyOptions {
@@ -97,6 +103,34 @@ impl VerifyOptions {
         self
     }
 
+    /// Holds messages to `limits` instead of [`Limits::default`]. A message over a limit
+    /// is refused by name before anything of it is verified.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The report [`verify`] gives a message of `len` bytes when that is over
+    /// [`Limits::input_bytes`] (INVALID/FORMAT_FAILURE, [`Limit::InputBytes`]), so that a
+    /// caller can refuse a file by its size before reading it; `None` when it is within.
+    ///
+    /// ```
+    /// let options = cms_sign::VerifyOptions::new();
+    /// assert!(options.report_if_too_large(1 << 20).is_none());
+    /// let report = options.report_if_too_large(1 << 40).unwrap();
+    /// assert_eq!(report.limit.unwrap().limit, cms_sign::Limit::InputBytes);
+    /// ```
+    ///
+    /// [`Limit::InputBytes`]: crate::Limit::InputBytes
+    pub fn report_if_too_large(&self, len: u64) -> Option<Report> {
+        let found = usize::try_from(len).unwrap_or(usize::MAX);
+        let limit =
+            Limits::check(crate::Limit::InputBytes, found, self.limits.input_bytes).err()?;
+        let mut report = new_report(self, self.at.unwrap_or_else(Timestamp::now));
+        report.refuse(limit);
+        Some(report)
+    }
+
     /// Asks `source` (an online fetcher of CRL distribution points, a directory) for
     /// the CRLs of a certificate whose status the message's and the caller's CRLs do
     /// not give. Its CRLs are checked like any other.
@@ -110,17 +144,19 @@ impl VerifyOptions {
 /// signature (and must be `None` when the message carries it).
 ///
 /// Never panics and never returns early with an error: an unreadable message gives an
-/// INVALID report whose `error` says why.
+/// INVALID report whose `error` says why, a message over one of the
+/// [`limits`](VerifyOptions::limits) an INVALID/FORMAT_FAILURE report whose `limit`
+/// names it.
 pub fn verify(cms: &[u8], detached_content: Option<&[u8]>, options: &VerifyOptions) -> Report {
     let validation_time = options.at.unwrap_or_else(Timestamp::now);
-    let path_validation = match options.trust {
-        path::Trust::Store(_) => PathValidation::Validated,
-        path::Trust::Unconfigured => PathValidation::NoTrustAnchor,
-        path::Trust::Skip => PathValidation::Skipped,
-    };
-    let mut report = Report::new(validation_time, options.revocation.policy, path_validation);
-    let sd = match SignedDataRef::parse(cms) {
+    let mut report = new_report(options, validation_time);
+    let path_validation = report.path_validation;
+    let sd = match SignedDataRef::parse_within(cms, &options.limits) {
         Ok(sd) => sd,
+        Err(Error::Limit(limit)) => {
+            report.refuse(limit);
+            return report;
+        }
         Err(e) => {
             report.error = Some(e.to_string());
             return report;
@@ -148,33 +184,61 @@ pub fn verify(cms: &[u8], detached_content: Option<&[u8]>, options: &VerifyOptio
         crls.add(der, || format!("CRL #{i} given to VerifyOptions::crl"));
     }
     if path_validation == PathValidation::Skipped && !crls.bad.is_empty() {
-        report
-            .warnings
-            .push(format!("not used (paths skipped): {}", crls.bad.join("; ")));
+        report.warnings.push(format!(
+            "not used (paths skipped): {}",
+            path::summarize(&crls.bad)
+        ));
     }
     let ctx = Context {
         options,
         validation_time,
-        certs: sd.certificate_ders().collect(),
+        pool: CertPool::new("certificate", sd.certificate_ders()),
         shared_crls: Arc::from(crls.good.clone()),
         crls,
+        cache: options.cache.clone().unwrap_or_default(),
+        store_intermediates: path::store_intermediates(&options.trust),
+        signer_paths: RefCell::new(HashMap::new()),
     };
+    let content = SignedBytes::new(content);
     for (index, si) in sd.signer_infos.iter().enumerate() {
-        let sr = verify_signer(&ctx, &sd, si, Signed::Content(content), index);
+        let sr = verify_signer(&ctx, &sd, si, Signed::Content(&content), index, 0);
         report.signers.push(sr);
     }
     report.finish();
     report
 }
 
-/// What every signer of one message is verified with.
+/// A report before anything was read.
+fn new_report(options: &VerifyOptions, validation_time: Timestamp) -> Report {
+    let path_validation = match options.trust {
+        path::Trust::Store(_) => PathValidation::Validated,
+        path::Trust::Unconfigured => PathValidation::NoTrustAnchor,
+        path::Trust::Skip => PathValidation::Skipped,
+    };
+    Report::new(
+        validation_time,
+        options.revocation.policy,
+        path_validation,
+        &options.limits,
+    )
+}
+
+/// What every signer of one message is verified with, and the work they share.
 struct Context<'a> {
     options: &'a VerifyOptions,
     validation_time: Timestamp,
-    certs: Vec<&'a [u8]>,
+    /// The message's certificates, each parsed once.
+    pool: CertPool<'a>,
     crls: ValidationCrls,
     /// `crls.good`, shared by every path of the message.
     shared_crls: Arc<[Vec<u8>]>,
+    /// The caller's cache, or one for this message: each certificate and CRL is
+    /// parsed, and each signature on them verified, once.
+    cache: hpki_cert::VerificationCache,
+    store_intermediates: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Signer paths already validated, by (certificate's index in `pool`, time): signers with one
+    /// certificate validated at one time share one path validation.
+    signer_paths: RefCell<HashMap<(usize, Timestamp), Option<PathResult>>>,
 }
 
 impl Context<'_> {
@@ -185,30 +249,32 @@ impl Context<'_> {
             revocation: &self.options.revocation,
             crls: Arc::clone(&self.shared_crls),
             bad_crls: &self.crls.bad,
-            cache: self.options.cache.as_ref(),
+            cache: &self.cache,
+            store_intermediates: &self.store_intermediates,
         }
     }
 }
 
 /// What the signer's message-digest covers.
 #[derive(Clone, Copy)]
-enum Signed<'a> {
-    /// The (e)content of the SignedData.
-    Content(&'a [u8]),
+enum Signed<'s, 'a> {
+    /// The (e)content of the SignedData, hashed once per algorithm for all signers.
+    Content(&'s SignedBytes<'a>),
     /// The signature value of the counter-signed SignerInfo.
     CounterOf(&'a [u8]),
 }
 
 /// The checks every SignerInfo goes through, a time-stamp token's included:
 /// Structure → MessageDigest → ContentType → Signature → SigningCertificate. Returns
-/// the certificate that verified, or `None` after recording the failure.
-pub(crate) fn core_checks<'a>(
+/// the certificate that verified (its index in `pool`), or `None` after recording the
+/// failure.
+pub(crate) fn core_checks<'p, 'a>(
     report: &mut SignerReport,
     si: &SignerInfoRef<'_>,
-    certs: &[&'a [u8]],
-    signed_content: &[u8],
+    pool: &'p CertPool<'a>,
+    signed: &SignedBytes<'_>,
     econtent_type: Option<&[u8]>,
-) -> Option<CertRef<'a>> {
+) -> Option<(usize, &'p CertRef<'a>)> {
     // Structure.
     let digest = match oid::parse_digest_algorithm(si.digest_algorithm.raw).and_then(|d| {
         oid::check_rsa_signature_algorithm(si.signature_algorithm.raw, d)?;
@@ -241,7 +307,7 @@ pub(crate) fn core_checks<'a>(
         );
         return None;
     };
-    let Some(cert) = find_certificate(si, certs) else {
+    let Some((cert_index, cert)) = pool.find(&si.sid) else {
         report.push(
             Check::Structure,
             Indication::Indeterminate,
@@ -251,7 +317,7 @@ pub(crate) fn core_checks<'a>(
         return None;
     };
     report.signer = cert.subject_cn();
-    report.issuer = issuer_cn(&cert);
+    report.issuer = issuer_cn(cert);
     report.pass(Check::Structure, "");
 
     // MessageDigest: hash the content, compare (never skipped, detached or not).
@@ -271,7 +337,7 @@ pub(crate) fn core_checks<'a>(
         );
         return None;
     };
-    let computed = digest.hash(signed_content);
+    let computed = signed.digest(digest);
     if !bool::from(subtle::ConstantTimeEq::ct_eq(computed.as_slice(), md_value)) {
         report.fail(
             Check::MessageDigest,
@@ -341,7 +407,7 @@ pub(crate) fn core_checks<'a>(
         _ => Err(Error::malformed("signing-certificate attribute")),
     };
     match id {
-        Ok(id) if id.matches(&cert) => {
+        Ok(id) if id.matches(cert) => {
             let note = if is_v2 {
                 ""
             } else {
@@ -368,18 +434,20 @@ pub(crate) fn core_checks<'a>(
             return None;
         }
     }
-    Some(cert)
+    Some((cert_index, cert))
 }
 
+/// Verifies one SignerInfo at counter-signature `depth` (0 for the message's signers).
 fn verify_signer(
     ctx: &Context<'_>,
     sd: &SignedDataRef<'_>,
     si: &SignerInfoRef<'_>,
-    signed: Signed<'_>,
+    signed: Signed<'_, '_>,
     index: usize,
+    depth: usize,
 ) -> SignerReport {
     let mut report = SignerReport::unchecked(index);
-    check_signer(ctx, sd, si, signed, &mut report);
+    check_signer(ctx, sd, si, signed, &mut report, depth);
     report.finish();
     report
 }
@@ -388,18 +456,22 @@ fn check_signer(
     ctx: &Context<'_>,
     sd: &SignedDataRef<'_>,
     si: &SignerInfoRef<'_>,
-    signed: Signed<'_>,
+    signed: Signed<'_, '_>,
     report: &mut SignerReport,
+    depth: usize,
 ) {
-    let (content, econtent_type) = match signed {
+    let counter_signed;
+    let (signed, econtent_type) = match signed {
         Signed::Content(c) => (c, Some(sd.econtent_type)),
-        Signed::CounterOf(sig) => (sig, None),
+        Signed::CounterOf(sig) => {
+            counter_signed = SignedBytes::new(sig);
+            (&counter_signed, None)
+        }
     };
-    let Some(cert) = core_checks(report, si, &ctx.certs, content, econtent_type) else {
+    let Some((cert_index, cert)) = core_checks(report, si, &ctx.pool, signed, econtent_type) else {
         return;
     };
-    report.qualification =
-        hpki_cert::HcRole::from_certificate(cert.der).and_then(|r| r.qualification());
+    report.qualification = ctx.pool.qualification(cert_index);
     report.signing_time = match signing_time(si) {
         Ok(t) => t,
         Err(e) => {
@@ -461,14 +533,26 @@ fn check_signer(
         );
     }
 
-    // CertificatePath at the same time.
-    match path::validate(
-        &ctx.inputs(),
-        cert.der,
-        &ctx.certs,
-        path_time,
-        path::Purpose::Signature,
-    ) {
+    // CertificatePath at the same time, once per (certificate, time) in the message.
+    let known = ctx
+        .signer_paths
+        .borrow()
+        .get(&(cert_index, path_time))
+        .cloned();
+    let path = known.unwrap_or_else(|| {
+        let p = path::validate(
+            &ctx.inputs(),
+            cert,
+            &[&ctx.pool],
+            path_time,
+            path::Purpose::Signature,
+        );
+        ctx.signer_paths
+            .borrow_mut()
+            .insert((cert_index, path_time), p.clone());
+        p
+    });
+    match path {
         Some(p) => {
             report.push(
                 Check::CertificatePath,
@@ -489,7 +573,7 @@ fn check_signer(
         }
     }
 
-    counter_signatures(ctx, sd, si, report);
+    counter_signatures(ctx, sd, si, report, depth);
 }
 
 /// Verifies each signature-time-stamp token of `si` and records the TimeStamp check,
@@ -569,7 +653,7 @@ fn time_stamp(
     token: &[u8],
     warnings: &mut Vec<String>,
 ) -> TimeStampReport {
-    let checked = match timestamp::check_token(token, si.signature) {
+    let checked = match timestamp::check_token(token, si.signature, &ctx.options.limits) {
         Ok(c) => c,
         Err(f) => {
             return TimeStampReport {
@@ -599,12 +683,10 @@ fn time_stamp(
         bad.append(&mut crls.bad);
         inputs.bad_crls = &bad;
     }
-    let mut certs = checked.certs.clone();
-    certs.extend(ctx.certs.iter().copied());
     let path = path::validate(
         &inputs,
-        checked.tsa_der,
-        &certs,
+        &checked.tsa,
+        &[&checked.pool, &ctx.pool],
         ctx.validation_time,
         path::Purpose::TimeStamping,
     );
@@ -643,21 +725,33 @@ fn time_stamp(
     }
 }
 
+/// Verifies the counter-signatures of `si` (at `depth + 1`), each the same way as a
+/// signer. `SignedDataRef::parse_within` has already refused a message whose
+/// counter-signatures nest deeper than the limit; the check here keeps any
+/// configuration from recursing deeper than [`Limits::MAX_COUNTER_SIGNATURE_DEPTH`].
 fn counter_signatures(
     ctx: &Context<'_>,
     sd: &SignedDataRef<'_>,
     si: &SignerInfoRef<'_>,
     report: &mut SignerReport,
+    depth: usize,
 ) {
-    let counters: Vec<_> = si
-        .unsigned
-        .iter()
-        .filter(|a| a.oid == oid::COUNTER_SIGNATURE)
-        .flat_map(|a| a.values.iter())
-        .collect();
+    let counters: Vec<Tlv<'_>> = message::counter_signature_values(si).collect();
+    if counters.is_empty() {
+        return;
+    }
+    let max_depth = ctx.options.limits.effective_counter_signature_depth();
+    if depth >= max_depth {
+        report.fail(
+            Check::CounterSignature,
+            SubIndication::FormatFailure,
+            format!("counter-signatures deeper than {max_depth} levels are not verified"),
+        );
+        return;
+    }
     for (i, c) in counters.iter().enumerate() {
-        let csr = match SignerInfoRef::parse(**c) {
-            Ok(csi) => verify_signer(ctx, sd, &csi, Signed::CounterOf(si.signature), i),
+        let csr = match SignerInfoRef::parse_within(*c, ctx.options.limits.attributes) {
+            Ok(csi) => verify_signer(ctx, sd, &csi, Signed::CounterOf(si.signature), i, depth + 1),
             Err(e) => {
                 let mut r = SignerReport::unchecked(i);
                 r.fail(
@@ -682,25 +776,8 @@ fn counter_signatures(
             let detail = format!("counter-signature #{} is {indication}", c.index);
             report.push(Check::CounterSignature, indication, sub, detail);
         }
-        None if !report.counter_signatures.is_empty() => {
-            report.pass(Check::CounterSignature, "");
-        }
-        None => {}
+        None => report.pass(Check::CounterSignature, ""),
     }
-}
-
-/// The signer's certificate among `certs`, found by its SignerIdentifier.
-fn find_certificate<'a>(si: &SignerInfoRef<'_>, certs: &[&'a [u8]]) -> Option<CertRef<'a>> {
-    certs.iter().find_map(|der| {
-        let c = CertRef::parse(der).ok()?;
-        let hit = match si.sid {
-            SignerId::IssuerSerial { issuer, serial } => {
-                issuer.raw == c.issuer.raw && serial.raw == c.serial.raw
-            }
-            SignerId::SubjectKeyId(ski) => c.subject_key_id() == Some(ski),
-        };
-        hit.then_some(c)
-    })
 }
 
 fn issuer_cn(cert: &CertRef<'_>) -> Option<String> {

@@ -1,6 +1,6 @@
 //! `medsign cms`: CAdES (CMS SignedData) signatures over any file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use cms_sign::{HttpTsa, Indication, SignOptions, SubIndication, TimeStampOptions, VerifyOptions};
 
@@ -20,6 +20,12 @@ pub enum CmsCmd {
     /// signature existed at its time, and the signer's path is validated then), and
     /// every certificate path with revocation. Trust is the bundled MHLW HPKI Root CA
     /// V2 plus --trust. Exit 0 only when every signer is VALID.
+    ///
+    /// The signature is held to cms_sign::Limits (64 MiB, 64 signers, 256
+    /// certificates, 64 CRLs, counter-signatures 8 deep, ...): a file over a limit is
+    /// INDETERMINATE with the limit named, checked by its size before it is read. The
+    /// content may be up to 1 GiB. FIFOs and devices are not opened unless
+    /// --follow-special.
     Verify(VerifyArgs),
 }
 
@@ -65,10 +71,18 @@ pub struct VerifyArgs {
     /// Require a valid signature time-stamp (B-T).
     #[arg(long)]
     require_time_stamp: bool,
-    /// The full report as JSON.
+    /// The full report as JSON (long lists end with a "more" marker; at most 1 MiB).
     #[arg(long)]
     json: bool,
+    /// Also read FIFOs, devices and sockets (by default they are refused unopened:
+    /// reading one may block forever or never end). Reads stop at the size limits
+    /// either way.
+    #[arg(long)]
+    follow_special: bool,
 }
+
+/// The largest detached content `cms verify` reads.
+const MAX_CONTENT_BYTES: usize = 1 << 30;
 
 /// Runs `medsign cms`.
 pub fn run(cmd: CmsCmd) -> CliResult {
@@ -117,11 +131,6 @@ fn sign(args: SignArgs) -> CliResult {
 
 fn verify(args: VerifyArgs) -> CliResult {
     let validation = &args.validation;
-    let p7s = std::fs::read(&args.file).map_err(|e| io_error(&args.file, &e))?;
-    let content = match &args.content {
-        Some(path) => Some(std::fs::read(path).map_err(|e| io_error(path, &e))?),
-        None => None,
-    };
     let mut options = VerifyOptions::new()
         .trust(validation.trust_store()?)
         .revocation(validation.policy())
@@ -135,11 +144,130 @@ fn verify(args: VerifyArgs) -> CliResult {
     if let Some(at) = args.at {
         options = options.at(at);
     }
-    let report = cms_sign::verify(&p7s, content.as_deref(), &options);
-    let mut line = |s: String| crate::output::write_stdout(format!("{s}\n").as_bytes());
-    if args.json {
-        line(report.to_json())?;
+    let max = cms_sign::Limits::default().input_bytes;
+    let report = match read_bounded(&args.file, args.follow_special, max)? {
+        Read::TooLarge(size) => options.report_if_too_large(size).ok_or_else(|| {
+            CliError::input(tf!(
+                "{}: {size} bytes, more than {max}",
+                "{}: {size} バイトで上限 {max} を超えています",
+                args.file.display()
+            ))
+        })?,
+        // Read up to one byte past the limit: the verifier names the limit.
+        Read::Bytes(p7s) => {
+            let content = match &args.content {
+                Some(path) => match read_bounded(path, args.follow_special, MAX_CONTENT_BYTES)? {
+                    Read::Bytes(c) if c.len() <= MAX_CONTENT_BYTES => Some(c),
+                    _ => {
+                        return Err(CliError::input(tf!(
+                            "{}: more than {MAX_CONTENT_BYTES} bytes: not read",
+                            "{}: {MAX_CONTENT_BYTES} バイトを超えるため読みません",
+                            path.display()
+                        )));
+                    }
+                },
+                None => None,
+            };
+            cms_sign::verify(&p7s, content.as_deref(), &options)
+        }
+    };
+    print_report(&args, &report)?;
+    Ok(if report.indication == Indication::Valid {
+        Exit::Ok
     } else {
+        Exit::NotValid
+    })
+}
+
+/// What [`read_bounded`] found.
+enum Read {
+    /// A regular file whose size (from its metadata) is over the limit: not read.
+    TooLarge(u64),
+    /// The bytes, at most the limit plus one (a file that was larger than it said, or
+    /// a special file, stops there).
+    Bytes(Vec<u8>),
+}
+
+/// Reads `path`, checked before reading: a FIFO, device, socket or folder is refused
+/// unopened unless `follow_special`, a regular file over `max` bytes by its metadata
+/// is not read, and no read goes past `max + 1` bytes.
+fn read_bounded(path: &Path, follow_special: bool, max: usize) -> Result<Read, CliError> {
+    use std::io::Read as _;
+    let special = |meta: &std::fs::Metadata| {
+        CliError::input(tf!(
+            "{}: not a regular file ({}): not opened (--follow-special reads it)",
+            "{}: 通常のファイルではありません（{}）: 開きません（--follow-special で読みます）",
+            path.display(),
+            special_kind(meta.file_type())
+        ))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if meta.is_dir() || (!meta.is_file() && !follow_special) {
+        return Err(special(&meta));
+    }
+    let limit = u64::try_from(max).unwrap_or(u64::MAX);
+    if meta.is_file() && meta.len() > limit {
+        return Ok(Read::TooLarge(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    // What was opened is checked again: the path may have changed since.
+    let opened = file.metadata().map_err(|e| io_error(path, &e))?;
+    if opened.is_dir() || (!opened.is_file() && !follow_special) {
+        return Err(special(&opened));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, &e))?;
+    Ok(Read::Bytes(bytes))
+}
+
+/// What a file that is not a regular file is, in words.
+fn special_kind(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return t("a FIFO", "FIFO");
+        }
+        if file_type.is_char_device() {
+            return t("a character device", "キャラクタデバイス");
+        }
+        if file_type.is_block_device() {
+            return t("a block device", "ブロックデバイス");
+        }
+        if file_type.is_socket() {
+            return t("a socket", "ソケット");
+        }
+    }
+    if file_type.is_dir() {
+        return t("a folder", "フォルダ");
+    }
+    t("not a regular file", "通常のファイルではない")
+}
+
+/// At most this many entries of a list are printed, then "… N more".
+const LIST_LINES: usize = 100;
+/// Lines are cut at this many bytes.
+const LINE_BYTES: usize = 4096;
+
+/// The first [`LIST_LINES`] of `items`, and how many are left out.
+fn shown<T>(items: &[T]) -> (&[T], usize) {
+    let n = items.len().min(LIST_LINES);
+    (items.get(..n).unwrap_or(items), items.len() - n)
+}
+
+/// The report on stdout: JSON (bounded by the report limits), or text lines with long
+/// lists and lines cut.
+fn print_report(args: &VerifyArgs, report: &cms_sign::Report) -> Result<(), CliError> {
+    if args.json {
+        return crate::output::write_stdout(format!("{}\n", report.to_json()).as_bytes());
+    }
+    let mut line = |s: String| {
+        let s = cut(&s);
+        crate::output::write_stdout(format!("{s}\n").as_bytes())
+    };
+    {
         line(format!(
             "{}  {}",
             indication_text(report.indication, report.sub_indication),
@@ -160,21 +288,52 @@ fn verify(args: VerifyArgs) -> CliResult {
         if let Some(e) = &report.error {
             line(format!("    ! {e}"))?;
         }
-        for w in &report.waivers {
+        let (waivers, more) = shown(&report.waivers);
+        for w in waivers {
             line(format!("    ! {}: {w}", t("waived", "省略")))?;
         }
-        for w in &report.warnings {
+        more_line(&mut line, "    ", more)?;
+        let (warnings, more) = shown(&report.warnings);
+        for w in warnings {
             line(format!("    ~ {w}"))?;
         }
-        for signer in &report.signers {
+        more_line(&mut line, "    ", more)?;
+        let (signers, more) = shown(&report.signers);
+        for signer in signers {
             signer_lines(signer, 1, &mut line)?;
         }
+        more_line(&mut line, "    ", more)?;
     }
-    Ok(if report.indication == Indication::Valid {
-        Exit::Ok
-    } else {
-        Exit::NotValid
-    })
+    Ok(())
+}
+
+/// `s` cut to [`LINE_BYTES`] at a character boundary.
+fn cut(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= LINE_BYTES {
+        return s.into();
+    }
+    let mut end = LINE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… [{} more bytes]",
+        s.get(..end).unwrap_or_default(),
+        s.len() - end
+    )
+    .into()
+}
+
+/// "… N more" when a list was cut.
+fn more_line(
+    line: &mut impl FnMut(String) -> Result<(), CliError>,
+    indent: &str,
+    more: usize,
+) -> Result<(), CliError> {
+    if more > 0 {
+        line(tf!("{indent}… {more} more", "{indent}… ほか {more} 件"))?;
+    }
+    Ok(())
 }
 
 /// `VALID`, or the indication with its sub-indication's name and text.
@@ -228,7 +387,8 @@ fn signer_lines(
             p.anchor.as_deref().unwrap_or("-")
         ))?;
     }
-    for c in &s.checks {
+    let (checks, more) = shown(&s.checks);
+    for c in checks {
         match c.indication {
             Some(Indication::Valid) => {}
             Some(i) => line(format!(
@@ -245,11 +405,17 @@ fn signer_lines(
             ))?,
         }
     }
-    for w in &s.warnings {
+    more_line(line, &indent, more)?;
+    let (warnings, more) = shown(&s.warnings);
+    for w in warnings {
         line(format!("{indent}  ~ {w}"))?;
     }
-    for cs in &s.counter_signatures {
+    more_line(line, &indent, more)?;
+    // The report's counter-signatures nest at most Limits::MAX_COUNTER_SIGNATURE_DEPTH.
+    let (counters, more) = shown(&s.counter_signatures);
+    for cs in counters {
         signer_lines(cs, depth + 1, line)?;
     }
+    more_line(line, &indent, more)?;
     Ok(())
 }
