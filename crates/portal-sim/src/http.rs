@@ -1,10 +1,12 @@
-//! The HTTP/JSON binding on loopback (tiny_http): routing, body limits, the log line.
+//! The HTTP/JSON binding on loopback (sign-platform-sim's server): routing, body
+//! limits, the log line.
 
-use std::io::Read;
 use std::time::Instant;
 
 use mynaportal_client::wire::{ErrorBody, Step};
-use tiny_http::{Header, Method, Request, Response};
+use sign_platform_sim::{
+    HttpRequest, HttpResponse, MAX_JSON_VALUES, Refusal, ServerConfig, Service, json_object,
+};
 
 use crate::{
     Error, Portal,
@@ -21,30 +23,101 @@ pub use sign_platform_sim::ServerHandle;
 impl Portal {
     /// Serves the binding on `addr` (`127.0.0.1:0` for any free port) in a thread.
     pub fn serve(&self, addr: &str) -> Result<ServerHandle, Error> {
+        self.serve_with(
+            addr,
+            ServerConfig::default().with_max_body_bytes(MAX_BODY_BYTES),
+        )
+    }
+
+    /// [`serve`](Self::serve) within `config`'s timeouts and limits (the body limit is
+    /// `config.max_body_bytes`, not [`MAX_BODY_BYTES`]).
+    pub fn serve_with(&self, addr: &str, config: ServerConfig) -> Result<ServerHandle, Error> {
         let bind_err = |reason: String| Error::Bind {
             addr: addr.into(),
             reason,
         };
         let mut handle = ServerHandle::bind(addr).map_err(bind_err)?;
-        let portal = self.clone();
         handle
-            .start("portal-sim", move |request| portal.handle(request))
+            .start("portal-sim", config, PortalService(self.clone()))
             .map_err(bind_err)?;
         Ok(handle)
     }
 
-    fn handle(&self, mut request: Request) {
+    fn route(
+        &self,
+        method: &str,
+        url: &str,
+        bearer: Option<&str>,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        let path = url.split('?').next().unwrap_or("");
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match (method, segments.as_slice()) {
+            ("POST", ["v1", "login", "challenge"]) => to(self.challenge()),
+            ("POST", ["v1", "login"]) => to(self.login(&parse(body)?)),
+            ("POST", ["v1", "logout"]) => {
+                let caller = self.authenticate(bearer)?;
+                self.logout(&caller)
+            }
+            ("POST", ["v1", "applications"]) => {
+                let caller = self.authenticate(bearer)?;
+                let _: mynaportal_client::wire::StartRequest = parse(body)?;
+                to(self.start(&caller))
+            }
+            ("GET", ["v1", "applications"]) => to(self.list(&self.authenticate(bearer)?)),
+            ("GET", ["v1", "applications", id]) => to(self.status(&self.authenticate(bearer)?, id)),
+            ("PUT", ["v1", "applications", id, "steps", step]) => {
+                let caller = self.authenticate(bearer)?;
+                let step = Step::from_str_opt(step).ok_or_else(not_found)?;
+                to(self.put_step(&caller, id, step, body))
+            }
+            ("POST", ["v1", "applications", id, "email", "code"]) => {
+                let caller = self.authenticate(bearer)?;
+                to(self.send_code(&caller, id, &parse(body)?))
+            }
+            ("POST", ["v1", "applications", id, "amend"]) => {
+                let caller = self.authenticate(bearer)?;
+                to(self.amend(&caller, id, &parse(body)?))
+            }
+            ("GET", ["v1", "applications", id, "review"]) => {
+                to(self.review(&self.authenticate(bearer)?, id))
+            }
+            ("POST", ["v1", "applications", id, "submit"]) => {
+                let caller = self.authenticate(bearer)?;
+                to(self.submit(&caller, id, &parse(body)?))
+            }
+            ("GET", ["v1", "messages"]) => to(self.messages(&self.authenticate(bearer)?)),
+            ("POST", ["v1", "operator", "applications", id, "decision"]) => {
+                self.operator(bearer)?;
+                to(self.decide(id, &parse(body)?))
+            }
+            ("GET", ["v1", "operator", "outbox"]) => {
+                self.operator(bearer)?;
+                to(self.outbox())
+            }
+            ("PUT", ["v1", "operator", "persons", person]) => {
+                self.operator(bearer)?;
+                self.put_person(person, body)
+            }
+            ("POST", ["v1", "operator", "clock"]) => {
+                self.operator(bearer)?;
+                self.advance_clock(&parse(body)?)
+            }
+            _ => Err(not_found()),
+        }
+    }
+}
+
+/// The portal as the server's [`Service`].
+struct PortalService(Portal);
+
+impl Service for PortalService {
+    fn handle(&self, request: HttpRequest) -> HttpResponse {
         let started = Instant::now();
-        let method = request.method().clone();
-        let url = request.url().to_owned();
-        let bearer = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Authorization"))
-            .and_then(|h| h.value.as_str().strip_prefix("Bearer "))
-            .map(str::to_owned);
-        let outcome = read_body(&mut request)
-            .and_then(|body| self.route(&method, &url, bearer.as_deref(), &body));
+        let outcome = parse_body(request.body()).and_then(|body| {
+            self.0
+                .route(request.method(), request.url(), request.bearer(), &body)
+        });
         let (status, json) = match outcome {
             Ok(v) => (200, v),
             Err(e) => (
@@ -54,82 +127,46 @@ impl Portal {
         };
         // The log line: method, route shape and status only (no ids, bodies or names).
         eprintln!(
-            "portal-sim: {method} {} -> {status} ({} ms)",
-            route_shape(&url),
+            "portal-sim: {} {} -> {status} ({} ms)",
+            request.method(),
+            route_shape(request.url()),
             started.elapsed().as_millis()
         );
-        let body = serde_json::to_vec(&json).unwrap_or_default();
-        let mut response = Response::from_data(body).with_status_code(status);
-        if let Ok(h) = Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
-            response = response.with_header(h);
-        }
-        let _ = request.respond(response);
+        HttpResponse::json(status, &json)
     }
 
-    fn route(
-        &self,
-        method: &Method,
-        url: &str,
-        bearer: Option<&str>,
-        body: &serde_json::Value,
-    ) -> Result<serde_json::Value, ApiError> {
-        let path = url.split('?').next().unwrap_or("");
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        match (method, segments.as_slice()) {
-            (Method::Post, ["v1", "login", "challenge"]) => to(self.challenge()),
-            (Method::Post, ["v1", "login"]) => to(self.login(&parse(body)?)),
-            (Method::Post, ["v1", "logout"]) => {
-                let caller = self.authenticate(bearer)?;
-                self.logout(&caller)
-            }
-            (Method::Post, ["v1", "applications"]) => {
-                let caller = self.authenticate(bearer)?;
-                let _: mynaportal_client::wire::StartRequest = parse(body)?;
-                to(self.start(&caller))
-            }
-            (Method::Get, ["v1", "applications"]) => to(self.list(&self.authenticate(bearer)?)),
-            (Method::Get, ["v1", "applications", id]) => {
-                to(self.status(&self.authenticate(bearer)?, id))
-            }
-            (Method::Put, ["v1", "applications", id, "steps", step]) => {
-                let caller = self.authenticate(bearer)?;
-                let step = Step::from_str_opt(step).ok_or_else(not_found)?;
-                to(self.put_step(&caller, id, step, body))
-            }
-            (Method::Post, ["v1", "applications", id, "email", "code"]) => {
-                let caller = self.authenticate(bearer)?;
-                to(self.send_code(&caller, id, &parse(body)?))
-            }
-            (Method::Post, ["v1", "applications", id, "amend"]) => {
-                let caller = self.authenticate(bearer)?;
-                to(self.amend(&caller, id, &parse(body)?))
-            }
-            (Method::Get, ["v1", "applications", id, "review"]) => {
-                to(self.review(&self.authenticate(bearer)?, id))
-            }
-            (Method::Post, ["v1", "applications", id, "submit"]) => {
-                let caller = self.authenticate(bearer)?;
-                to(self.submit(&caller, id, &parse(body)?))
-            }
-            (Method::Get, ["v1", "messages"]) => to(self.messages(&self.authenticate(bearer)?)),
-            (Method::Post, ["v1", "operator", "applications", id, "decision"]) => {
-                self.operator(bearer)?;
-                to(self.decide(id, &parse(body)?))
-            }
-            (Method::Get, ["v1", "operator", "outbox"]) => {
-                self.operator(bearer)?;
-                to(self.outbox())
-            }
-            (Method::Put, ["v1", "operator", "persons", person]) => {
-                self.operator(bearer)?;
-                self.put_person(person, body)
-            }
-            (Method::Post, ["v1", "operator", "clock"]) => {
-                self.operator(bearer)?;
-                self.advance_clock(&parse(body)?)
-            }
-            _ => Err(not_found()),
-        }
+    fn refusal(&self, refusal: &Refusal) -> HttpResponse {
+        let e = match refusal {
+            Refusal::TooLarge { limit } => api(
+                413,
+                "too_large",
+                "送信できるデータの大きさを超えています。",
+                &format!("the request body is larger than {limit} bytes"),
+            ),
+            Refusal::TimedOut => api(
+                408,
+                "timeout",
+                "通信がタイムアウトしました。もう一度お試しください。",
+                "The request body did not arrive in time.",
+            ),
+            Refusal::Busy => api(
+                503,
+                "busy",
+                "ただいま混み合っています。しばらくしてからお試しください。",
+                "The portal is busy; try again shortly.",
+            ),
+            Refusal::Unreadable => api(
+                400,
+                "bad_request",
+                "通信エラーです。",
+                "could not read the body",
+            ),
+            _ => server_error(),
+        };
+        HttpResponse::json(
+            e.status,
+            &serde_json::to_value(ErrorBody { error: e }).unwrap_or_default(),
+        )
     }
 }
 
@@ -156,7 +193,7 @@ fn server_error() -> ApiError {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(body.clone()).map_err(|e| {
+    T::deserialize(body).map_err(|e| {
         api(
             400,
             "bad_request",
@@ -166,43 +203,13 @@ fn parse<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> Result<T, 
     })
 }
 
-fn read_body(request: &mut Request) -> Result<serde_json::Value, ApiError> {
-    let too_large = || {
-        api(
-            413,
-            "too_large",
-            "送信できるデータの大きさを超えています。",
-            &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-        )
-    };
-    if request.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    request
-        .as_reader()
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|_| {
-            api(
-                400,
-                "bad_request",
-                "通信エラーです。",
-                "could not read the body",
-            )
-        })?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Object(serde_json::Map::new()));
-    }
-    serde_json::from_slice(&bytes).map_err(|_| {
+fn parse_body(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    json_object(bytes, MAX_JSON_VALUES).map_err(|e| {
         api(
             400,
             "bad_request",
             "入力内容を読み取れませんでした。",
-            "the body is not JSON",
+            &e.to_string(),
         )
     })
 }

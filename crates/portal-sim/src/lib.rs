@@ -11,6 +11,9 @@ mod store;
 /// The portal's clock: the same kind as the remote-signing platform's, one per service.
 pub use sign_platform_sim::Clock;
 
+/// The server's limits and counters (sign-platform-sim's server, shared by both).
+pub use sign_platform_sim::{ServerConfig, ServerStats};
+
 pub use crate::{
     http::{MAX_BODY_BYTES, ServerHandle},
     platform::{

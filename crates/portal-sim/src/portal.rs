@@ -26,9 +26,14 @@ use crate::{
 
 /// How long things live; defaults follow the guide where it says, else common practice.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct PortalConfig {
     /// A login challenge (5 minutes).
     pub challenge_ttl: SignedDuration,
+    /// Login challenges handed out and not yet expired, at most (10,000): asking for
+    /// one more is answered 503 `busy` until some expire. Expired ones are deleted
+    /// whenever a challenge is asked for, and expired sessions whenever one logs in.
+    pub max_pending_challenges: usize,
     /// A session without activity (30 minutes; every call extends it).
     pub session_ttl: SignedDuration,
     /// A mailed confirmation code (30 minutes).
@@ -46,6 +51,7 @@ impl PortalConfig {
     pub fn new(operator_token: impl Into<String>) -> Result<Self, Error> {
         Ok(Self {
             challenge_ttl: SignedDuration::from_mins(5),
+            max_pending_challenges: 10_000,
             session_ttl: SignedDuration::from_mins(30),
             code_ttl: SignedDuration::from_mins(30),
             code_attempts: 5,
@@ -94,6 +100,8 @@ pub struct Portal {
     platform: Option<Arc<dyn SecondCertificatePlatform>>,
     /// Where the revocation status of login certificates comes from.
     crl_source: Option<Arc<dyn hpki_cert::CrlSource>>,
+    /// The test hook of [`Portal::crash_after_write`].
+    crash_after: Option<Arc<str>>,
 }
 
 impl core::fmt::Debug for Portal {
@@ -143,7 +151,29 @@ impl Portal {
             clock: Clock::default(),
             platform: None,
             crl_source: None,
+            crash_after: None,
         })
+    }
+
+    /// Test hook for crash-consistency tests: the process aborts
+    /// ([`std::process::abort`], as abrupt as `kill -9`) right after the named database
+    /// write. The writes of a submission are `submit.application` (the state),
+    /// `submit.package` (the signed package), `submit.receipt` (the receipt mail) and
+    /// `submit.commit` (after its transaction committed); those of a decision are
+    /// `decide.binding`, `decide.application`, `decide.message`, `decide.mail` and
+    /// `decide.commit`. A submission or decision is one SQLite transaction: aborted
+    /// before `*.commit`, none of it is stored. (The `portal-sim` program takes the
+    /// name from the environment variable `PORTAL_SIM_CRASH_AFTER`.)
+    pub fn crash_after_write(mut self, write: &str) -> Self {
+        self.crash_after = Some(Arc::from(write));
+        self
+    }
+
+    fn wrote(&self, write: &str) {
+        if self.crash_after.as_deref() == Some(write) {
+            eprintln!("portal-sim: aborting after the write {write} (test hook)");
+            std::process::abort();
+        }
     }
 
     /// Connects the second-certificate platform that issues on approval.
@@ -181,6 +211,8 @@ impl Portal {
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A handler that panicked left no transaction open: rusqlite rolls back an
+        // unfinished one when it is dropped.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -198,7 +230,19 @@ impl Portal {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let bytes = random_bytes();
         let expires = self.later(self.config.challenge_ttl);
-        store::insert_challenge(&self.db(), &id, &bytes, expires)?;
+        let db = self.db();
+        store::purge_challenges(&db, self.now().as_second())?;
+        let pending = store::pending_challenges(&db)?;
+        if pending >= self.config.max_pending_challenges {
+            return Err(api(
+                503,
+                "busy",
+                "ただいま混み合っています。しばらくしてからお試しください。",
+                "Too many logins are pending; try again in a few minutes.",
+            ));
+        }
+        store::insert_challenge(&db, &id, &bytes, expires)?;
+        drop(db);
         Ok(Challenge {
             challenge_id: id,
             challenge_base64: B64.encode(bytes),
@@ -257,8 +301,10 @@ impl Portal {
         );
         let token = hex(&random_bytes());
         let expires_at = self.later(self.config.session_ttl);
+        let db = self.db();
+        store::purge_sessions(&db, self.now().as_second())?;
         store::insert_session(
-            &self.db(),
+            &db,
             &sha256_hex(token.as_bytes()),
             &SessionRow {
                 person_id: person_id.clone(),
@@ -411,7 +457,7 @@ impl Portal {
     }
 
     fn parse<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> Result<T, ApiError> {
-        serde_json::from_value(body.clone()).map_err(|e| {
+        T::deserialize(body).map_err(|e| {
             api(
                 400,
                 "bad_request",
@@ -779,11 +825,17 @@ impl Portal {
         row.next_step = Step::Submit;
         row.submitted_at = Some(now);
         row.auth_certificate = Some(caller.session.auth_certificate.clone());
-        let db = self.db();
-        store::update_application(&db, &row)?;
-        store::store_package(&db, &row.id, &req.package_xml)?;
+        // The state, the package and the receipt are stored together or not at all: a
+        // crash in between must not leave an application under review without its
+        // package (it could be approved, and never resubmitted).
+        let mut db = self.db();
+        let tx = db.transaction().map_err(Error::from)?;
+        store::update_application(&tx, &row)?;
+        self.wrote("submit.application");
+        store::store_package(&tx, &row.id, &req.package_xml)?;
+        self.wrote("submit.package");
         store::send_mail(
-            &db,
+            &tx,
             &application.email.address,
             "【マイナポータル】申請を受け付けました",
             &format!(
@@ -792,6 +844,9 @@ impl Portal {
             ),
             now,
         )?;
+        self.wrote("submit.receipt");
+        tx.commit().map_err(Error::from)?;
+        self.wrote("submit.commit");
         drop(db);
         self.status_view(&row)
     }
@@ -871,6 +926,16 @@ impl Portal {
                 "The application is not under review.",
             ));
         }
+        // Never approve what was not stored whole (a database written before
+        // submissions were one transaction may hold such a row).
+        if !store::has_package(&self.db(), id)? {
+            return Err(api(
+                409,
+                "incomplete_submission",
+                "申請データが不完全なため審査できません。",
+                "The submission has no signed package stored; it cannot be decided.",
+            ));
+        }
         let application = self.assemble(&row)?;
         let now = self.now();
         if decision.approve {
@@ -911,11 +976,14 @@ impl Portal {
             };
             row.state = State::Approved;
             row.decided_at = Some(now.as_second());
-            let db = self.db();
-            store::put_binding(&db, &row.id, &binding)?;
-            store::update_application(&db, &row)?;
+            let mut db = self.db();
+            let tx = db.transaction().map_err(Error::from)?;
+            store::put_binding(&tx, &row.id, &binding)?;
+            self.wrote("decide.binding");
+            store::update_application(&tx, &row)?;
+            self.wrote("decide.application");
             store::add_message(
-                &db,
+                &tx,
                 &row.person_id,
                 &row.id,
                 "電子署名の利用に必要な情報のお知らせ",
@@ -926,13 +994,17 @@ impl Portal {
                 true,
                 now.as_second(),
             )?;
+            self.wrote("decide.message");
             store::send_mail(
-                &db,
+                &tx,
                 &application.email.address,
                 "【マイナポータル】お知らせが届いています",
                 "医療等分野の電子署名利用の申請について、マイナポータルにお知らせが届いています。マイナポータルにログインしてご確認ください。",
                 now.as_second(),
             )?;
+            self.wrote("decide.mail");
+            tx.commit().map_err(Error::from)?;
+            self.wrote("decide.commit");
         } else {
             row.state = State::Rejected;
             row.decided_at = Some(now.as_second());
@@ -942,15 +1014,20 @@ impl Portal {
                     .clone()
                     .unwrap_or_else(|| "審査の結果、発行できませんでした。".into()),
             );
-            let db = self.db();
-            store::update_application(&db, &row)?;
+            let mut db = self.db();
+            let tx = db.transaction().map_err(Error::from)?;
+            store::update_application(&tx, &row)?;
+            self.wrote("decide.application");
             store::send_mail(
-                &db,
+                &tx,
                 &application.email.address,
                 "【マイナポータル】お知らせが届いています",
                 "医療等分野の電子署名利用の申請について、マイナポータルにお知らせが届いています。",
                 now.as_second(),
             )?;
+            self.wrote("decide.mail");
+            tx.commit().map_err(Error::from)?;
+            self.wrote("decide.commit");
         }
         self.status_view(&row)
     }

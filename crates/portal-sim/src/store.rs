@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS challenges (
     expires_at INTEGER NOT NULL,
     used INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges (expires_at);
 CREATE TABLE IF NOT EXISTS sessions (
     token_sha256 TEXT PRIMARY KEY,
     person_id TEXT NOT NULL,
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     auth_certificate BLOB NOT NULL,
     expires_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS applications (
     id TEXT PRIMARY KEY,
     person_id TEXT NOT NULL,
@@ -172,6 +174,25 @@ pub(crate) fn insert_challenge(
         params![id, challenge, expires_at],
     )?;
     Ok(())
+}
+
+/// Deletes the challenges expired at `now`; returns how many.
+pub(crate) fn purge_challenges(conn: &Connection, now: i64) -> Result<usize, Error> {
+    Ok(conn.execute(
+        "DELETE FROM challenges WHERE expires_at <= ?1",
+        params![now],
+    )?)
+}
+
+/// The challenges stored (after a purge: those not expired, used or not).
+pub(crate) fn pending_challenges(conn: &Connection) -> Result<usize, Error> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM challenges", [], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Deletes the sessions expired at `now`; returns how many.
+pub(crate) fn purge_sessions(conn: &Connection, now: i64) -> Result<usize, Error> {
+    Ok(conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now])?)
 }
 
 /// Takes a challenge (once): its bytes and expiry.
@@ -321,6 +342,16 @@ pub(crate) fn store_package(conn: &Connection, id: &str, xml: &str) -> Result<()
         params![id, xml],
     )?;
     Ok(())
+}
+
+/// Whether the application's signed package is stored.
+pub(crate) fn has_package(conn: &Connection, id: &str) -> Result<bool, Error> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM applications WHERE id = ?1 AND package_xml IS NOT NULL",
+        params![id],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
 }
 
 pub(crate) fn put_code(

@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use hpki_cert::online::{HttpCrlSource, HttpCrlSourceBuilder};
 use hpki_cert::testpki::{self, Revocation, TestCert, TestPki};
 use hpki_cert::{Certificate, CrlReason};
-use tiny_http::{Header, Method, Request, Response};
 
-use crate::{Clock, Error, ServerHandle, pki::Pki};
+use crate::{
+    Clock, Error, HttpRequest, HttpResponse, ServerConfig, ServerHandle, Service, pki::Pki,
+};
 
 /// How long a served CRL is current: nextUpdate is this long after the request.
 const VALIDITY_HOURS: i64 = 24;
@@ -117,9 +118,10 @@ impl CrlServer {
             requests: AtomicU64::new(0),
         });
         let mut handle = ServerHandle::bind(addr).map_err(bind_err)?;
-        let serving = state.clone();
+        // CRL requests carry no body.
+        let config = ServerConfig::default().with_max_body_bytes(64 * 1024);
         handle
-            .start("crl-server", move |request| serving.answer(request))
+            .start("crl-server", config, Serving(Arc::clone(&state)))
             .map_err(bind_err)?;
         Ok(Self { handle, state })
     }
@@ -220,24 +222,23 @@ impl CrlServer {
     }
 }
 
-impl State {
-    fn answer(&self, request: Request) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let path = request.url().split('?').next().unwrap_or_default();
-        let (status, body, content_type) = match (request.method(), self.crl(path)) {
-            (Method::Get, Some(Ok(der))) => (200, der, "application/pkix-crl"),
-            (Method::Get, Some(Err(e))) => (500, e.to_string().into_bytes(), "text/plain"),
-            (Method::Get, None) => (404, b"no CRL here\n".to_vec(), "text/plain"),
-            _ => (405, b"GET only\n".to_vec(), "text/plain"),
-        };
-        let mut response = Response::from_data(body).with_status_code(status);
-        if let Ok(h) = Header::from_bytes(&b"Content-Type"[..], content_type.as_bytes()) {
-            response = response.with_header(h);
-        }
-        // The client may have gone away; nothing to do about it.
-        let _ = request.respond(response);
-    }
+/// The CRL endpoint as the server's [`Service`].
+struct Serving(Arc<State>);
 
+impl Service for Serving {
+    fn handle(&self, request: HttpRequest) -> HttpResponse {
+        let state = &self.0;
+        state.requests.fetch_add(1, Ordering::Relaxed);
+        match (request.method(), state.crl(request.path())) {
+            ("GET", Some(Ok(der))) => HttpResponse::new(200, "application/pkix-crl", der),
+            ("GET", Some(Err(e))) => HttpResponse::new(500, "text/plain", e.to_string()),
+            ("GET", None) => HttpResponse::new(404, "text/plain", "no CRL here\n"),
+            _ => HttpResponse::new(405, "text/plain", "GET only\n"),
+        }
+    }
+}
+
+impl State {
     /// The CRL of the CA published at `path`, issued now.
     fn crl(&self, path: &str) -> Option<Result<Vec<u8>, hpki_cert::Error>> {
         let index = self.issuers.iter().position(|i| i.path == path)?;

@@ -9,14 +9,18 @@ mod http;
 mod jwt;
 mod pki;
 mod platform;
+mod server;
 mod store;
 
 pub use crate::{
     api::ApiError,
     clock::Clock,
     crl::CrlServer,
-    http::ServerHandle,
     platform::{IssueRequest, Issued, Platform, PlatformConfig},
+    server::{
+        HttpRequest, HttpResponse, JsonBodyError, MAX_JSON_VALUES, Refusal, ServerConfig,
+        ServerHandle, ServerStats, Service, json_object,
+    },
 };
 
 /// Why the platform could not do what was asked of it through its Rust API.

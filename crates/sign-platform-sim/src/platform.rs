@@ -43,6 +43,11 @@ pub struct PlatformConfig {
     pub setup_password_tries: u32,
     /// The most hashes one SAD may authorize (1000).
     pub max_signatures_per_sad: usize,
+    /// Login requests (`oidc/auth/challenge`) pending at once, at most (10,000): one
+    /// more is refused 503 `temporarily_unavailable` until some expire (5 minutes).
+    /// Expired login requests, codes, bind challenges, SADs, setup codes and sessions
+    /// are deleted whenever one of their kind is made.
+    pub max_pending_logins: usize,
 }
 
 impl Default for PlatformConfig {
@@ -54,6 +59,7 @@ impl Default for PlatformConfig {
             setup_lifetime: Span::new().months(3),
             setup_password_tries: 5,
             max_signatures_per_sad: 1000,
+            max_pending_logins: 10_000,
         }
     }
 }
@@ -527,7 +533,16 @@ impl Platform {
         }
         let id = random_token(16)?;
         let challenge = random_token(32)?;
-        self.db().execute(
+        let conn = self.db();
+        let pending = store::purge(&conn, store::Expiring::AuthRequests, self.now())?;
+        if pending >= self.inner.config.max_pending_logins {
+            return Err(ApiError::new(
+                503,
+                "temporarily_unavailable",
+                "too many logins are pending: try again in a few minutes",
+            ));
+        }
+        conn.execute(
             "INSERT INTO auth_requests (id, client_id, redirect_uri, state, nonce, code_challenge,
                challenge, expires_at, used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
             params![
@@ -606,6 +621,7 @@ impl Platform {
             (person_id, format!("card:{binding_id}"))
         };
         let code = random_token(24)?;
+        store::purge(&conn, store::Expiring::Codes, now)?;
         conn.execute(
             "INSERT INTO codes (code, client_id, redirect_uri, nonce, code_challenge, person_id,
                binding, auth_time, expires_at, used) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
@@ -689,6 +705,7 @@ impl Platform {
         let lifetime = self.inner.config.session_lifetime;
         let access_token = random_token(32)?;
         let exp = self.later(lifetime);
+        store::purge(&conn, store::Expiring::Sessions, now)?;
         conn.execute(
             "INSERT INTO sessions (token, person_id, client_id, binding, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -889,6 +906,7 @@ impl Platform {
         self.credential(&conn, s, id)?;
         let sad = random_token(32)?;
         let lifetime = self.inner.config.sad_lifetime;
+        store::purge(&conn, store::Expiring::Sads, self.now())?;
         conn.execute(
             "INSERT INTO sads (sad, credential_id, person_id, hash_oid, hashes, remaining, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -1010,7 +1028,9 @@ impl Platform {
     pub(crate) fn jpki_challenge(&self, s: &Session) -> Result<Value, ApiError> {
         Self::require_hpki(s)?;
         let challenge = random_token(32)?;
-        self.db().execute(
+        let conn = self.db();
+        store::purge(&conn, store::Expiring::BindChallenges, self.now())?;
+        conn.execute(
             "INSERT INTO bind_challenges (challenge, person_id, expires_at, used) VALUES (?1, ?2, ?3, 0)",
             params![challenge, s.person_id, self.later(SignedDuration::from_mins(5))],
         )?;
@@ -1074,7 +1094,9 @@ impl Platform {
         Self::require_hpki(s)?;
         let token = random_token(18)?;
         let expires = self.later(self.inner.config.qr_lifetime);
-        self.db().execute(
+        let conn = self.db();
+        store::purge(&conn, store::Expiring::Setups, self.now())?;
+        conn.execute(
             "INSERT INTO setups (token, person_id, kind, password_sha256, expires_at, failures, used)
              VALUES (?1, ?2, 'qr', NULL, ?3, 0, 0)",
             params![token, s.person_id, expires],

@@ -46,7 +46,49 @@ CREATE TABLE IF NOT EXISTS sads (
     sad TEXT PRIMARY KEY, credential_id TEXT NOT NULL, person_id TEXT NOT NULL,
     hash_oid TEXT NOT NULL, hashes TEXT NOT NULL, remaining INTEGER NOT NULL,
     expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS auth_requests_expiry ON auth_requests (expires_at);
+CREATE INDEX IF NOT EXISTS codes_expiry ON codes (expires_at);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
+CREATE INDEX IF NOT EXISTS bind_challenges_expiry ON bind_challenges (expires_at);
+CREATE INDEX IF NOT EXISTS sads_expiry ON sads (expires_at);
+CREATE INDEX IF NOT EXISTS setups_expiry ON setups (expires_at);
 ";
+
+/// Short-lived rows, deleted once expired ([`purge`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Expiring {
+    AuthRequests,
+    Codes,
+    Sessions,
+    BindChallenges,
+    Sads,
+    Setups,
+}
+
+impl Expiring {
+    fn table(self) -> &'static str {
+        match self {
+            Self::AuthRequests => "auth_requests",
+            Self::Codes => "codes",
+            Self::Sessions => "sessions",
+            Self::BindChallenges => "bind_challenges",
+            Self::Sads => "sads",
+            Self::Setups => "setups",
+        }
+    }
+}
+
+/// Deletes the rows of `kind` expired at `now` (Unix seconds); returns how many are
+/// left. An expired row only ever answered "expired", as an unknown one does.
+pub(crate) fn purge(conn: &Connection, kind: Expiring, now: i64) -> rusqlite::Result<usize> {
+    let table = kind.table();
+    conn.execute(
+        &format!("DELETE FROM {table} WHERE expires_at <= ?1"),
+        [now],
+    )?;
+    let left: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+    Ok(usize::try_from(left).unwrap_or(usize::MAX))
+}
 
 /// Creates the tables that do not exist yet.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -195,3 +195,64 @@ fn dispatch_refuses_malformed_calls_with_json_errors() {
         Some(true)
     );
 }
+
+fn login_request() -> Vec<u8> {
+    serde_json::json!({
+        "client_id": "JPKI", "response_type": "code", "scope": "openid",
+        "redirect_uri": "http://127.0.0.1/cb", "state": "s", "nonce": "n",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn expired_login_requests_are_purged_and_pending_ones_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.sqlite");
+    let mut config = sign_platform_sim::PlatformConfig::default();
+    config.max_pending_logins = 5;
+    let platform = Platform::open_with(Some(&db), config).unwrap();
+    let stored = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM auth_requests", [], |r| r.get(0))
+            .unwrap()
+    };
+    let ask = || platform.dispatch("POST", "/oidc/auth/challenge", None, &login_request());
+    for _ in 0..5 {
+        assert_eq!(ask().0, 200);
+    }
+    let (status, answer) = ask();
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (503, Some("temporarily_unavailable"))
+    );
+    assert_eq!(stored(), 5);
+    // Five minutes later they expired: purged at the next request, which is served.
+    platform
+        .clock()
+        .advance(jiff::SignedDuration::from_secs(5 * 60 + 1));
+    assert_eq!(ask().0, 200);
+    assert_eq!(stored(), 1);
+}
+
+#[test]
+fn a_body_of_many_empty_objects_is_refused_before_it_is_parsed() {
+    let platform = Platform::open(None).unwrap();
+    let mut body = b"{\"x\": [".to_vec();
+    while body.len() < 3 * 1024 * 1024 {
+        body.extend_from_slice(b"{},");
+    }
+    body.extend_from_slice(b"{}]}");
+    let (status, answer) = platform.dispatch("POST", "/oidc/auth/challenge", None, &body);
+    assert_eq!(status, 400);
+    assert!(
+        answer["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("JSON values"),
+        "{answer}"
+    );
+}

@@ -53,11 +53,15 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     for path in &args.trust_anchor {
         trust.add_anchor_der(&std::fs::read(path)?)?;
     }
-    let portal = Portal::open(
+    let mut portal = Portal::open(
         args.db.as_deref(),
         trust,
         PortalConfig::new(args.operator_token)?,
     )?;
+    // The crash-consistency tests' hook: abort right after the named database write.
+    if let Ok(write) = std::env::var("PORTAL_SIM_CRASH_AFTER") {
+        portal = portal.crash_after_write(&write);
+    }
     let platform = std::sync::Arc::new(portal_sim::LocalPlatform::start(
         args.platform_db.as_deref(),
     )?);
