@@ -47,6 +47,17 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The algorithm whose output is `len` bytes (a prehash's length tells SHA-256,
+    /// SHA-384 and SHA-512 apart).
+    pub const fn from_output_len(len: usize) -> Option<Self> {
+        match len {
+            32 => Some(Self::Sha256),
+            48 => Some(Self::Sha384),
+            64 => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
     /// The DER DigestInfo prefix that precedes the digest.
     pub const fn digest_info_prefix(self) -> &'static [u8] {
         match self {

@@ -3,11 +3,13 @@
 #![warn(missing_docs)]
 
 mod digest_alg;
+mod held;
 mod pin;
 mod software;
 
 pub use crate::{
     digest_alg::DigestAlgorithm,
+    held::Held,
     pin::{LastTry, PinError, PinStatus},
     software::{SoftwareSigner, test_key},
 };

@@ -1,11 +1,10 @@
 //! An open HPKI application: certificate, PIN and signing commands.
 
 use apdu::{Command, Response, StatusWord, Transport, transmit};
-use cert_signer::{DigestAlgorithm, LastTry, PinError, PinStatus};
+use cert_signer::{DigestAlgorithm, Held, LastTry, PinError, PinStatus};
 use rsa::{Pkcs1v15Sign, traits::PublicKeyParts as _};
 use zeroize::Zeroizing;
 
-use crate::signer::CardRef;
 use crate::{
     App, Error, HpkiSigner, Pin, Profile, SignVariant, certificate_length, pkcs1_v15_block,
 };
@@ -180,7 +179,7 @@ impl<T: Transport> HpkiCard<T> {
     pub fn signer(&mut self, pin: Pin, last_try: LastTry) -> Result<HpkiSigner<'_, T>, Error> {
         let (certificate, chain) = self.prepare_signer(&pin, last_try)?;
         Ok(HpkiSigner::new(
-            CardRef::Borrowed(self),
+            Held::Borrowed(self),
             pin,
             certificate,
             chain,
@@ -198,12 +197,7 @@ impl<T: Transport> HpkiCard<T> {
         T: 'a,
     {
         let (certificate, chain) = self.prepare_signer(&pin, last_try)?;
-        Ok(HpkiSigner::new(
-            CardRef::Owned(self),
-            pin,
-            certificate,
-            chain,
-        ))
+        Ok(HpkiSigner::new(Held::Owned(self), pin, certificate, chain))
     }
 
     /// Reads the certificates and verifies `pin`.

@@ -3,7 +3,7 @@
 use core::cell::{Cell, RefCell};
 
 use apdu::Transport;
-use cert_signer::{CertSigner, DigestAlgorithm, LastTry, PinError, SignError};
+use cert_signer::{CertSigner, DigestAlgorithm, Held, LastTry, PinError, SignError};
 
 use crate::{Error, HpkiCard, Pin};
 
@@ -37,7 +37,7 @@ use crate::{Error, HpkiCard, Pin};
 /// # Ok(()) }
 /// ```
 pub struct HpkiSigner<'a, T> {
-    card: RefCell<CardRef<'a, T>>,
+    card: RefCell<Held<'a, HpkiCard<T>>>,
     certificate: Vec<u8>,
     /// The CA certificates the card holds (none on JMA cards).
     chain: Vec<Vec<u8>>,
@@ -56,35 +56,9 @@ impl<T> core::fmt::Debug for HpkiSigner<'_, T> {
     }
 }
 
-/// The card a signer signs with: borrowed ([`HpkiCard::signer`]) or owned
-/// ([`HpkiCard::into_signer`]).
-pub(crate) enum CardRef<'a, T> {
-    Borrowed(&'a mut HpkiCard<T>),
-    Owned(HpkiCard<T>),
-}
-
-impl<T> core::ops::Deref for CardRef<'_, T> {
-    type Target = HpkiCard<T>;
-    fn deref(&self) -> &HpkiCard<T> {
-        match self {
-            Self::Borrowed(c) => c,
-            Self::Owned(c) => c,
-        }
-    }
-}
-
-impl<T> core::ops::DerefMut for CardRef<'_, T> {
-    fn deref_mut(&mut self) -> &mut HpkiCard<T> {
-        match self {
-            Self::Borrowed(c) => c,
-            Self::Owned(c) => c,
-        }
-    }
-}
-
 impl<'a, T: Transport> HpkiSigner<'a, T> {
     pub(crate) fn new(
-        card: CardRef<'a, T>,
+        card: Held<'a, HpkiCard<T>>,
         pin: Pin,
         certificate: Vec<u8>,
         chain: Vec<Vec<u8>>,
@@ -164,22 +138,13 @@ impl<T: Transport> CertSigner for HpkiSigner<'_, T> {
     }
 }
 
-/// The digest algorithm of a prehash, by its length.
-fn algorithm_of(prehash: &[u8]) -> Option<DigestAlgorithm> {
-    match prehash.len() {
-        32 => Some(DigestAlgorithm::Sha256),
-        48 => Some(DigestAlgorithm::Sha384),
-        64 => Some(DigestAlgorithm::Sha512),
-        _ => None,
-    }
-}
-
 /// RSASSA-PKCS1-v1_5 over a SHA-256, SHA-384 or SHA-512 prehash, chosen by its length.
 impl<T: Transport> signature::hazmat::PrehashSigner<rsa::pkcs1v15::Signature>
     for HpkiSigner<'_, T>
 {
     fn sign_prehash(&self, prehash: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
-        let algorithm = algorithm_of(prehash).ok_or_else(signature::Error::new)?;
+        let algorithm =
+            DigestAlgorithm::from_output_len(prehash.len()).ok_or_else(signature::Error::new)?;
         let raw = self
             .sign_prehashed(algorithm, prehash)
             .map_err(signature::Error::from_source)?;

@@ -1,9 +1,8 @@
 //! A session with the JPKI AP: opening the card, certificates, PINs and signing.
 
 use apdu::{Command, Response, StatusWord, Transport, transmit};
-use cert_signer::{DigestAlgorithm, LastTry, PinError, PinStatus};
+use cert_signer::{DigestAlgorithm, Held, LastTry, PinError, PinStatus};
 
-use crate::signer::CardRef;
 use crate::text_ap::{TEXT_AID, TextAp};
 use crate::{
     Certificate, Error, JpkiPin, JpkiSigner, Pin, PinKind, SignPin, TokenKind, der_object_length,
@@ -215,7 +214,7 @@ impl<T: Transport> JpkiCard<T> {
         last_try: LastTry,
     ) -> Result<JpkiSigner<'_, T, P>, Error> {
         let (key, certificate, chain) = self.prepare_signer(&pin, last_try)?;
-        JpkiSigner::new(CardRef::Borrowed(self), key, pin, certificate, chain)
+        JpkiSigner::new(Held::Borrowed(self), key, pin, certificate, chain)
     }
 
     /// [`signer`](Self::signer) that owns the card: for a signer that must outlive the
@@ -229,7 +228,7 @@ impl<T: Transport> JpkiCard<T> {
         T: 'a,
     {
         let (key, certificate, chain) = self.prepare_signer(&pin, last_try)?;
-        JpkiSigner::new(CardRef::Owned(self), key, pin, certificate, chain)
+        JpkiSigner::new(Held::Owned(self), key, pin, certificate, chain)
     }
 
     /// Verifies `pin` and reads the certificate of its key and the CA's.

@@ -4,7 +4,7 @@
 use core::cell::{Cell, RefCell};
 
 use apdu::Transport;
-use cert_signer::{CertSigner, DigestAlgorithm, PinError, SignError};
+use cert_signer::{CertSigner, DigestAlgorithm, Held, PinError, SignError};
 use der::{Decode, Encode};
 use rsa::{Pkcs1v15Sign, PublicKey, pkcs1v15, pkcs8::DecodePublicKey};
 use sha2::Sha256;
@@ -32,7 +32,7 @@ pub type Signature = pkcs1v15::Signature;
 /// [`spki::SignatureAlgorithmIdentifier`] (sha256WithRSAEncryption), so x509-cert and
 /// cms builders can sign with the card.
 pub struct JpkiSigner<'a, T: Transport, P: JpkiPin> {
-    card: RefCell<CardRef<'a, T>>,
+    card: RefCell<Held<'a, JpkiCard<T>>>,
     key: KeyKind,
     pin: P,
     certificate: Vec<u8>,
@@ -52,35 +52,9 @@ impl<T: Transport, P: JpkiPin> core::fmt::Debug for JpkiSigner<'_, T, P> {
     }
 }
 
-/// The card a signer signs with: borrowed ([`JpkiCard::signer`]) or owned
-/// ([`JpkiCard::into_signer`]).
-pub(crate) enum CardRef<'a, T: Transport> {
-    Borrowed(&'a mut JpkiCard<T>),
-    Owned(JpkiCard<T>),
-}
-
-impl<T: Transport> core::ops::Deref for CardRef<'_, T> {
-    type Target = JpkiCard<T>;
-    fn deref(&self) -> &JpkiCard<T> {
-        match self {
-            Self::Borrowed(c) => c,
-            Self::Owned(c) => c,
-        }
-    }
-}
-
-impl<T: Transport> core::ops::DerefMut for CardRef<'_, T> {
-    fn deref_mut(&mut self) -> &mut JpkiCard<T> {
-        match self {
-            Self::Borrowed(c) => c,
-            Self::Owned(c) => c,
-        }
-    }
-}
-
 impl<'a, T: Transport, P: JpkiPin> JpkiSigner<'a, T, P> {
     pub(crate) fn new(
-        card: CardRef<'a, T>,
+        card: Held<'a, JpkiCard<T>>,
         key: KeyKind,
         pin: P,
         certificate: Vec<u8>,
@@ -187,16 +161,6 @@ fn public_key_of(certificate: &[u8]) -> Result<PublicKey, Error> {
         .map_err(|_| Error::MalformedCertificate("not an RSA public key"))
 }
 
-fn algorithm_for(prehash_len: usize) -> Option<DigestAlgorithm> {
-    [
-        DigestAlgorithm::Sha256,
-        DigestAlgorithm::Sha384,
-        DigestAlgorithm::Sha512,
-    ]
-    .into_iter()
-    .find(|a| a.output_len() == prehash_len)
-}
-
 impl<T: Transport, P: JpkiPin> CertSigner for JpkiSigner<'_, T, P> {
     fn certificate_der(&self) -> &[u8] {
         &self.certificate
@@ -237,7 +201,8 @@ impl<T: Transport, P: JpkiPin> signature::hazmat::PrehashSigner<Signature>
     for JpkiSigner<'_, T, P>
 {
     fn sign_prehash(&self, prehash: &[u8]) -> signature::Result<Signature> {
-        let algorithm = algorithm_for(prehash.len()).ok_or_else(signature::Error::new)?;
+        let algorithm =
+            DigestAlgorithm::from_output_len(prehash.len()).ok_or_else(signature::Error::new)?;
         let sig = self
             .sign_digest(algorithm, prehash)
             .map_err(signature::Error::from_source)?;
