@@ -163,6 +163,15 @@ fn bound<'d>(scope: &[Binding<'d>], prefix: &str) -> Option<&'d str> {
         .map(|(_, u)| *u)
 }
 
+/// The binding of `prefix` (`""`: the default namespace) in scope at `node`, borrowed
+/// from the document; an undeclared default (`xmlns=""`) is no binding.
+fn bound_on<'d>(node: Node<'d, '_>, prefix: &str) -> Option<Binding<'d>> {
+    node.namespaces().find_map(|ns| {
+        let p = ns.name().unwrap_or("");
+        (p == prefix && p != "xml" && !(p.is_empty() && ns.uri().is_empty())).then(|| (p, ns.uri()))
+    })
+}
+
 fn lookup<'v>(rendered: &[(&str, &'v str)], prefix: &str) -> Option<&'v str> {
     rendered
         .iter()
@@ -270,7 +279,10 @@ impl Writer<'_, '_> {
     ) -> Open<'d> {
         let qname = element_qname(node);
         let mark = rendered.len();
-        let scope_pushed = is_top || may_declare_namespaces(node);
+        // Exclusive c14n looks the few prefixes it uses up on the element itself; only
+        // inclusive c14n compares whole scopes.
+        let inclusive = matches!(self.method, C14nMethod::Inclusive);
+        let scope_pushed = inclusive && (is_top || may_declare_namespaces(node));
         let parent_scope: Option<&[Binding<'d>]> = if is_top {
             None
         } else {
@@ -312,9 +324,7 @@ impl Writer<'_, '_> {
                     let p = if p == "#default" { "" } else { p.as_str() };
                     // The scope's copy of the prefix (equal text, but borrowed from the
                     // document like every other binding).
-                    if let Ok(i) = scope.binary_search_by(|(sp, _)| (*sp).cmp(p))
-                        && let Some(&(sp, _)) = scope.get(i)
-                    {
+                    if let Some((sp, _)) = bound_on(node, p) {
                         used.push(sp);
                     }
                 }
@@ -322,7 +332,7 @@ impl Writer<'_, '_> {
                     if prefix == "xml" || decls.iter().any(|(p, _)| *p == prefix) {
                         continue;
                     }
-                    let uri = bound(scope, prefix).unwrap_or("");
+                    let uri = bound_on(node, prefix).map_or("", |(_, u)| u);
                     let already = lookup(rendered, prefix).unwrap_or("");
                     if already != uri {
                         decls.push((prefix, uri));
