@@ -10,7 +10,8 @@ use crate::tlv::Reader;
 ///
 /// The defaults admit every CAdES message medsign or a peer produces in practice (a
 /// few signers, a chain of a few certificates, a few CRLs, counter-signatures a few
-/// levels deep) with a wide margin. A message over a limit gets a report that is
+/// levels deep) with a wide margin, and keep the worst message they admit under about
+/// a second of verification in release builds. A message over a limit gets a report that is
 /// INVALID/FORMAT_FAILURE (as a message that cannot be read: medsign's XAdES verifier
 /// does the same), says which limit in [`Report::error`] and names it in
 /// [`Report::limit`]; nothing of it is verified, and [`Report::into_result`] gives
@@ -45,14 +46,18 @@ pub struct Limits {
     /// How deeply constructed DER elements may nest, counting the outer `ContentInfo`
     /// as 1 (default 64). Each counter-signature level adds 4.
     pub der_depth: usize,
-    /// SignerInfos in the message, or in one time-stamp token (default 64).
+    /// SignerInfos in the message, or in one time-stamp token (default 32).
     pub signers: usize,
     /// Certificates in the message's `certificates` field, or in one time-stamp token's
     /// (default 256).
     pub certificates: usize,
     /// CRLs and other revocation values in the message's `crls` field, or in one
-    /// time-stamp token's (default 64).
+    /// time-stamp token's (default 32).
     pub crls: usize,
+    /// Bytes of the message's `crls` field, or of one time-stamp token's (default
+    /// 4 MiB). Every certificate path is checked against every CRL: this and the
+    /// number of paths (signers, counter-signatures, time-stamps) bound that work.
+    pub crl_bytes: usize,
     /// Attribute values of one SignerInfo, signed and unsigned together (default 32);
     /// an attribute with three values counts three.
     pub attributes: usize,
@@ -60,8 +65,12 @@ pub struct Limits {
     /// signer is at depth 1, one on it at depth 2. Values above
     /// [`Limits::MAX_COUNTER_SIGNATURE_DEPTH`] act as that.
     pub counter_signature_depth: usize,
-    /// Counter-signatures in the whole message, at every depth (default 64).
+    /// Counter-signatures in the whole message, at every depth (default 32).
     pub counter_signatures: usize,
+    /// Signature time-stamp tokens in the whole message, on signers and
+    /// counter-signatures (default 32): each is a CMS signature and a TSA path to
+    /// verify.
+    pub time_stamps: usize,
     /// Entries of any one list in [`Report::to_json`] (default 100): a longer list
     /// keeps its first entries and ends with a marker, `{"more": N}` in a list of
     /// objects, `"… N more"` in a list of strings. Strings longer than 4096 bytes are
@@ -89,9 +98,11 @@ impl Limits {
         signers: usize::MAX,
         certificates: usize::MAX,
         crls: usize::MAX,
+        crl_bytes: usize::MAX,
         attributes: usize::MAX,
         counter_signature_depth: usize::MAX,
         counter_signatures: usize::MAX,
+        time_stamps: usize::MAX,
         report_list_entries: usize::MAX,
         report_bytes: usize::MAX,
     };
@@ -117,12 +128,14 @@ impl Default for Limits {
         Self {
             input_bytes: 64 << 20,
             der_depth: 64,
-            signers: 64,
+            signers: 32,
             certificates: 256,
-            crls: 64,
+            crls: 32,
+            crl_bytes: 4 << 20,
             attributes: 32,
             counter_signature_depth: 8,
-            counter_signatures: 64,
+            counter_signatures: 32,
+            time_stamps: 32,
             report_list_entries: 100,
             report_bytes: 1 << 20,
         }
@@ -144,12 +157,16 @@ pub enum Limit {
     Certificates,
     /// [`Limits::crls`].
     Crls,
+    /// [`Limits::crl_bytes`].
+    CrlBytes,
     /// [`Limits::attributes`].
     Attributes,
     /// [`Limits::counter_signature_depth`].
     CounterSignatureDepth,
     /// [`Limits::counter_signatures`].
     CounterSignatures,
+    /// [`Limits::time_stamps`].
+    TimeStamps,
 }
 
 impl Limit {
@@ -161,9 +178,11 @@ impl Limit {
             Self::Signers => "SignerInfos",
             Self::Certificates => "certificates",
             Self::Crls => "CRLs",
+            Self::CrlBytes => "bytes of CRLs",
             Self::Attributes => "attribute values in one SignerInfo",
             Self::CounterSignatureDepth => "levels of counter-signatures",
             Self::CounterSignatures => "counter-signatures",
+            Self::TimeStamps => "signature time-stamps",
         }
     }
 
@@ -175,9 +194,11 @@ impl Limit {
             Self::Signers => "signers",
             Self::Certificates => "certificates",
             Self::Crls => "crls",
+            Self::CrlBytes => "crl_bytes",
             Self::Attributes => "attributes",
             Self::CounterSignatureDepth => "counter_signature_depth",
             Self::CounterSignatures => "counter_signatures",
+            Self::TimeStamps => "time_stamps",
         }
     }
 }
@@ -197,8 +218,9 @@ pub struct LimitExceeded {
     /// Its value.
     pub max: usize,
     /// How far the message got when it was refused: its size for
-    /// [`Limit::InputBytes`], otherwise the count or depth reached, `max + 1` (elements
-    /// are counted one by one and the count stops there).
+    /// [`Limit::InputBytes`] and [`Limit::CrlBytes`], otherwise the count or depth
+    /// reached when counting stopped (`max + 1`, or more for time-stamps, which are
+    /// counted a signer at a time).
     pub found: usize,
 }
 
@@ -289,11 +311,11 @@ mod tests {
     fn the_error_names_the_field_to_raise() {
         let e = LimitExceeded {
             limit: Limit::Signers,
-            max: 64,
-            found: 65,
+            max: 32,
+            found: 33,
         };
         let text = e.to_string();
-        assert!(text.contains("more than 64 SignerInfos"), "{text}");
+        assert!(text.contains("more than 32 SignerInfos"), "{text}");
         assert!(text.contains("Limits::signers"), "{text}");
     }
 }

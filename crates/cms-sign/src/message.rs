@@ -100,6 +100,7 @@ impl<'a> SignedDataRef<'a> {
         }
         let crls = sd.optional(tag::CTX1, "SignedData crls")?;
         if let Some(crls) = crls {
+            Limits::check(Limit::CrlBytes, crls.value.len(), limits.crl_bytes)?;
             // Counted here; read (and each one decoded) by the verifier.
             let mut r = Reader::new(crls.value);
             let mut n = 0usize;
@@ -118,7 +119,7 @@ impl<'a> SignedDataRef<'a> {
             let si = r.next(tag::SEQUENCE, "SignerInfo")?;
             signer_infos.push(SignerInfoRef::parse_within(si, limits.attributes)?);
         }
-        check_counter_signatures(&signer_infos, limits)?;
+        check_nested(&signer_infos, limits)?;
         Ok(Self {
             version,
             digest_algorithms,
@@ -429,22 +430,39 @@ pub(crate) fn counter_signature_values<'s, 'a>(
         .flat_map(|a| a.values.iter().copied())
 }
 
+/// The signature-time-stamp values of a SignerInfo (ETSI EN 319 122-1 §5.3).
+pub(crate) fn time_stamp_values<'s, 'a>(
+    si: &'s SignerInfoRef<'a>,
+) -> impl Iterator<Item = Tlv<'a>> + 's {
+    si.unsigned
+        .iter()
+        .filter(|a| a.oid == oid::SIGNATURE_TIME_STAMP)
+        .flat_map(|a| a.values.iter().copied())
+}
+
 /// Walks every counter-signature of `signers` with an explicit stack, checking the
-/// depth before each level is entered, the total, and each one's attributes. A
-/// counter-signature that does not parse is left for the verifier to report (it has
-/// nothing below it to walk).
-fn check_counter_signatures(signers: &[SignerInfoRef<'_>], limits: &Limits) -> Result<(), Error> {
+/// depth before each level is entered, the total, each one's attributes, and the
+/// signature time-stamps of all. A counter-signature that does not parse is left for
+/// the verifier to report (it has nothing below it to walk).
+fn check_nested(signers: &[SignerInfoRef<'_>], limits: &Limits) -> Result<(), Error> {
     let max_depth = limits.effective_counter_signature_depth();
     let mut total = 0usize;
+    let mut time_stamps = 0usize;
     let mut stack: Vec<(Tlv<'_>, usize)> = Vec::new();
     for si in signers {
+        time_stamps += time_stamp_values(si).count();
+        Limits::check(Limit::TimeStamps, time_stamps, limits.time_stamps)?;
         stack.extend(counter_signature_values(si).map(|v| (v, 1)));
         while let Some((value, depth)) = stack.pop() {
             Limits::check(Limit::CounterSignatureDepth, depth, max_depth)?;
             total += 1;
             Limits::check(Limit::CounterSignatures, total, limits.counter_signatures)?;
             match SignerInfoRef::parse_within(value, limits.attributes) {
-                Ok(csi) => stack.extend(counter_signature_values(&csi).map(|v| (v, depth + 1))),
+                Ok(csi) => {
+                    time_stamps += time_stamp_values(&csi).count();
+                    Limits::check(Limit::TimeStamps, time_stamps, limits.time_stamps)?;
+                    stack.extend(counter_signature_values(&csi).map(|v| (v, depth + 1)));
+                }
                 Err(e @ Error::Limit(_)) => return Err(e),
                 Err(_) => {}
             }

@@ -56,13 +56,24 @@ pub(crate) enum Purpose {
 
 /// The CRLs paths are validated with: those that decode, and the names of those that
 /// do not (which fail every path: validation data is never dropped silently).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct ValidationCrls {
     pub good: Vec<Vec<u8>>,
     pub bad: Vec<String>,
+    /// Where each CRL is decoded, so that the paths find it decoded.
+    cache: VerificationCache,
 }
 
 impl ValidationCrls {
+    /// No CRL yet; those added are decoded through `cache`.
+    pub(crate) fn new(cache: &VerificationCache) -> Self {
+        Self {
+            good: Vec::new(),
+            bad: Vec::new(),
+            cache: cache.clone(),
+        }
+    }
+
     /// Adds the CertificateList choices of a SignedData `crls` field (RFC 5652 §10.2.1:
     /// `RevocationInfoChoices ::= SET OF CHOICE { crl CertificateList, other [1] .. }`).
     pub(crate) fn read(&mut self, field: Option<Tlv<'_>>, what: &str, warnings: &mut Vec<String>) {
@@ -92,7 +103,7 @@ impl ValidationCrls {
 
     /// Adds one CRL, named by `name` if it does not decode.
     pub(crate) fn add(&mut self, der: &[u8], name: impl FnOnce() -> String) {
-        match hpki_cert::Crl::from_der(der) {
+        match self.cache.crl(der) {
             Ok(_) => self.good.push(der.to_vec()),
             Err(e) => self
                 .bad

@@ -90,6 +90,11 @@ impl<'a> CertPool<'a> {
         pool
     }
 
+    /// Every certificate's DER, in order.
+    pub fn ders(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.entries.iter().map(|e| e.der)
+    }
+
     /// Whose certificates, in words.
     pub fn what(&self) -> &'static str {
         self.what

@@ -102,12 +102,6 @@ pub fn root_crl(
     this_update: Timestamp,
     next_update: Timestamp,
 ) -> Result<Vec<u8>, Error> {
-    let root = CertRef::parse(ROOT)?;
-    let oid_tlv = |dotted: &str| Ok::<_, Error>(tlv::encode(tag::OID, &tlv::oid_body(dotted)?));
-    let alg = tlv::encode_parts(
-        tag::SEQUENCE,
-        &[&oid_tlv("1.2.840.113549.1.1.11")?, &[tag::NULL, 0]],
-    );
     let mut entries = Vec::with_capacity(revoked.len());
     for (der, date) in revoked {
         let c = CertRef::parse(der)?;
@@ -116,6 +110,22 @@ pub fn root_crl(
             &[c.serial.raw, &cert::encode_time(*date)],
         ));
     }
+    root_crl_of_entries(&entries, this_update, next_update)
+}
+
+/// A CRL of the test root whose revokedCertificates are `entries` (whole DER
+/// entries), signed by the root.
+pub(crate) fn root_crl_of_entries(
+    entries: &[Vec<u8>],
+    this_update: Timestamp,
+    next_update: Timestamp,
+) -> Result<Vec<u8>, Error> {
+    let root = CertRef::parse(ROOT)?;
+    let oid_tlv = |dotted: &str| Ok::<_, Error>(tlv::encode(tag::OID, &tlv::oid_body(dotted)?));
+    let alg = tlv::encode_parts(
+        tag::SEQUENCE,
+        &[&oid_tlv("1.2.840.113549.1.1.11")?, &[tag::NULL, 0]],
+    );
     let entries: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
     let revoked_certificates = if entries.is_empty() {
         Vec::new()

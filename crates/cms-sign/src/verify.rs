@@ -180,7 +180,8 @@ pub fn verify(cms: &[u8], detached_content: Option<&[u8]>, options: &VerifyOptio
             return report;
         }
     };
-    let mut crls = ValidationCrls::default();
+    let cache = options.cache.clone().unwrap_or_default();
+    let mut crls = ValidationCrls::new(&cache);
     crls.read(sd.crls, "SignedData crls", &mut report.warnings);
     for (i, der) in options.revocation.crls.iter().enumerate() {
         crls.add(der, || format!("CRL #{i} given to VerifyOptions::crl"));
@@ -197,9 +198,10 @@ pub fn verify(cms: &[u8], detached_content: Option<&[u8]>, options: &VerifyOptio
         pool: CertPool::new("certificate", sd.certificate_ders()),
         shared_crls: Arc::from(crls.good.clone()),
         crls,
-        cache: options.cache.clone().unwrap_or_default(),
+        cache,
         store_intermediates: path::store_intermediates(&options.trust),
         signer_paths: RefCell::new(HashMap::new()),
+        tsa_paths: RefCell::new(HashMap::new()),
     };
     let content = SignedBytes::new(content);
     for (index, si) in sd.signer_infos.iter().enumerate() {
@@ -241,6 +243,8 @@ struct Context<'a> {
     /// Signer paths already validated, by (certificate's index in `pool`, time): signers with one
     /// certificate validated at one time share one path validation.
     signer_paths: RefCell<HashMap<(usize, Timestamp), Option<PathResult>>>,
+    /// TSA paths already validated, by what they depend on (`time_stamps::path_key`).
+    tsa_paths: RefCell<HashMap<Vec<u8>, Option<PathResult>>>,
 }
 
 impl Context<'_> {

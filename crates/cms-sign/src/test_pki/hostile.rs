@@ -129,6 +129,85 @@ pub fn crl_flood(crls: usize, signers: usize) -> Result<Vec<u8>, Error> {
     ))
 }
 
+/// A message whose `signers` SignerInfos (the test physician's, over the same content)
+/// each carry their own signature time-stamp (one token of the in-process test TSA,
+/// made distinct per signer by one more certificate in its unsigned certificate set,
+/// so that no two TSA paths are alike), with CRLs of the test root totalling about
+/// `crl_bytes` in the SignedData (50,000 revoked serials per 1 MB CRL, none of the
+/// test PKI's). With the test root trusted, every signer is VALID: the most CRL work
+/// a message can ask for is every path checked against every CRL.
+pub fn time_stamped_signers_with_crls(signers: usize, crl_bytes: usize) -> Result<Vec<u8>, Error> {
+    let cms = signed(b"time-stamped signers")?;
+    let cms = crate::add_signature_time_stamps(
+        &cms,
+        &mut super::TestTsa::at(signing_time()),
+        &crate::TimeStampOptions::new(),
+    )?;
+    let sd = SignedDataRef::parse(&cms)?;
+    let si = sd
+        .signer_infos
+        .first()
+        .ok_or(Error::malformed("SignerInfo"))?;
+    let token = message::time_stamp_values(si)
+        .next()
+        .ok_or(Error::malformed("signature time-stamp"))?;
+    let token_sd = SignedDataRef::parse(token.raw)?;
+    let token_signers: Vec<Vec<u8>> = token_sd
+        .signer_infos
+        .iter()
+        .map(|s| s.raw.to_vec())
+        .collect();
+    let root = super::root_der();
+    let mut infos = Vec::with_capacity(signers);
+    for i in 0..signers {
+        let token = token_sd.reassemble(&token_signers, &[with_serial(&root, 0x10_0000 + i)?], &[]);
+        let attr = crate::attributes::attribute(oid::SIGNATURE_TIME_STAMP, &[&token]);
+        let unsigned = tlv::encode(tag::CTX1, &attr);
+        infos.push(tlv::encode_parts(
+            tag::SEQUENCE,
+            &[si.before_unsigned, &unsigned],
+        ));
+    }
+    // CRLs of about 1 MB: 50,000 entries of 21 bytes.
+    let date = crate::cert::encode_time(signing_time());
+    let mut crls = Vec::new();
+    let mut left = crl_bytes;
+    let mut serial = 0x0100_0000u32;
+    while left > 2000 {
+        let n = (left.min(1 << 20) / 21).max(1);
+        let entries: Vec<Vec<u8>> = (0..n)
+            .map(|_| {
+                serial += 1;
+                let s = tlv::encode(tag::INTEGER, &serial.to_be_bytes());
+                tlv::encode_parts(tag::SEQUENCE, &[&s, &date])
+            })
+            .collect();
+        let crl = super::root_crl_of_entries(
+            &entries,
+            super::crl_this_update(),
+            super::crl_next_update(),
+        )?;
+        left = left.saturating_sub(crl.len());
+        crls.push(crl);
+    }
+    let crls: Vec<&[u8]> = crls.iter().map(Vec::as_slice).collect();
+    let field = tlv::encode_parts(tag::CTX1, &crls);
+    let mut digests = Vec::new();
+    let mut r = Reader::new(sd.digest_algorithms.value);
+    while !r.is_empty() {
+        digests.push(r.any("digestAlgorithm")?.raw.to_vec());
+    }
+    let certs: Vec<&[u8]> = sd.certificates.iter().map(|c| c.raw).collect();
+    Ok(message::assemble(
+        sd.version.raw,
+        &digests,
+        sd.encap_content_info.raw,
+        &certs,
+        Some(&field),
+        &infos,
+    ))
+}
+
 /// A message signed by the test physician whose signer carries a chain of `depth`
 /// nested counter-signatures: each one counter-signs the one above it (RFC 5652
 /// §11.4), the first `valid` of them really (by the test physician), the ones below

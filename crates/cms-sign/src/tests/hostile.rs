@@ -119,7 +119,7 @@ fn two_thousand_signers_over_twenty_mib_hash_the_content_once() {
     let content = vec![0x5a; 20 << 20];
     let cms = hostile::many_signers(&content, 2000).unwrap();
     let report = verify(&cms, None, &no_path());
-    assert_eq!(refused(&report), (Limit::Signers, 64, 65));
+    assert_eq!(refused(&report), (Limit::Signers, 32, 33));
 
     let options = no_path().limits(limits(|l| l.signers = 2000));
     let before = count(&SIGNED_DIGESTS);
@@ -182,7 +182,7 @@ fn a_flood_of_crls_is_refused_or_reported_within_the_json_budget() {
     let cms = hostile::crl_flood(100_000, 500).unwrap();
     assert!(cms.len() > 500_000);
     let report = verify(&cms, None, &trusted());
-    assert_eq!(refused(&report), (Limit::Crls, 64, 65));
+    assert_eq!(refused(&report), (Limit::Crls, 32, 33));
     assert!(report.to_json().len() < 2000);
 
     let options = trusted().limits(limits(|l| {
@@ -263,13 +263,13 @@ fn attribute_values_are_counted_per_signer() {
 
 #[test]
 fn counter_signatures_are_counted_across_the_message() {
-    // Three signers with 25 counter-signatures each: 75 in all, over 64.
+    // Three signers with 12 counter-signatures each: 36 in all, over 32.
     let cms = hostile::nested_counter_signatures(1, 1).unwrap();
     let sd = SignedDataRef::parse(&cms).unwrap();
     let counter = crate::message::counter_signature_values(&sd.signer_infos[0])
         .next()
         .unwrap();
-    let values = vec![counter.raw; 25];
+    let values = vec![counter.raw; 12];
     let attr = attributes::attribute(oid::COUNTER_SIGNATURE, &values);
     let plain = hostile::many_signers(b"nested counter-signatures", 1).unwrap();
     let one = with_unsigned(&plain, &attr);
@@ -278,11 +278,52 @@ fn counter_signatures_are_counted_across_the_message() {
     let three = sd.reassemble(&infos, &[], &[]);
     assert_eq!(
         refused(&verify(&three, None, &no_path())),
-        (Limit::CounterSignatures, 64, 65)
+        (Limit::CounterSignatures, 32, 33)
     );
-    // Two signers: 50, all verified.
+    // Two signers: 24, all verified.
     let two = sd.reassemble(&infos[..2], &[], &[]);
     let report = verify(&two, None, &no_path());
     assert!(report.limit.is_none());
-    assert_eq!(report.signers[1].counter_signatures.len(), 25);
+    assert_eq!(report.signers[1].counter_signatures.len(), 12);
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
+}
+
+#[test]
+fn every_path_against_every_crl_stays_within_the_crl_and_time_stamp_limits() {
+    // The most CRL work the defaults admit: 32 signers, each with its own token (32
+    // TSA paths), and ~4 MiB of real CRLs that every path is checked against.
+    let cms = hostile::time_stamped_signers_with_crls(32, 4_000_000).unwrap();
+    let options = VerifyOptions::new()
+        .trust(test_pki::trust_store().unwrap())
+        .at(hostile::signing_time());
+    let report = verify(&cms, None, &options);
+    assert_eq!(report.indication, Indication::Valid, "{}", report.to_json());
+    assert!(
+        report
+            .signers
+            .iter()
+            .all(|s| s.proof_of_existence.is_some())
+    );
+
+    // One more signer with its token is over two limits; the signers are counted
+    // first. With those raised, the 33rd time-stamp is refused.
+    let cms = hostile::time_stamped_signers_with_crls(33, 0).unwrap();
+    assert_eq!(
+        refused(&verify(&cms, None, &options)),
+        (Limit::Signers, 32, 33)
+    );
+    let raised = options.limits(limits(|l| l.signers = 33));
+    assert_eq!(
+        refused(&verify(&cms, None, &raised)),
+        (Limit::TimeStamps, 32, 33)
+    );
+}
+
+#[test]
+fn crls_over_their_byte_limit_are_refused_before_any_is_decoded() {
+    let cms = hostile::time_stamped_signers_with_crls(1, 4_300_000).unwrap();
+    let report = verify(&cms, None, &trusted());
+    let (limit, max, found) = refused(&report);
+    assert_eq!((limit, max), (Limit::CrlBytes, 4 << 20));
+    assert!(found > 4 << 20);
 }

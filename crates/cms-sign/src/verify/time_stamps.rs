@@ -7,8 +7,7 @@ use hpki_cert::{Indication, SubIndication};
 
 use super::Context;
 use crate::{
-    message::SignerInfoRef,
-    oid,
+    message::{self, SignerInfoRef},
     path::{self, ValidationCrls},
     report::{Check, Level, SignerReport, TimeStampReport},
     timestamp,
@@ -18,12 +17,7 @@ use crate::{
 /// Verifies each signature-time-stamp token of `si` and records the TimeStamp check,
 /// the level and the proof of existence.
 pub(super) fn time_stamps(ctx: &Context<'_>, si: &SignerInfoRef<'_>, report: &mut SignerReport) {
-    let tokens: Vec<&Tlv<'_>> = si
-        .unsigned
-        .iter()
-        .filter(|a| a.oid == oid::SIGNATURE_TIME_STAMP)
-        .flat_map(|a| a.values.iter())
-        .collect();
+    let tokens: Vec<Tlv<'_>> = message::time_stamp_values(si).collect();
     for (index, token) in tokens.iter().enumerate() {
         let tr = time_stamp(ctx, si, index, token.raw, &mut report.warnings);
         if let Some(info) = &tr.token {
@@ -83,6 +77,23 @@ pub(super) fn time_stamps(ctx: &Context<'_>, si: &SignerInfoRef<'_>, report: &mu
     }
 }
 
+/// What a TSA's path depends on besides the message: the TSA certificate, the token's
+/// certificates and its CRLs, each with its length.
+fn path_key(checked: &timestamp::CheckedToken<'_>) -> Vec<u8> {
+    let crls = checked.crls.map(|t| t.raw);
+    let parts = std::iter::once(checked.tsa.der)
+        .chain(crls)
+        .chain(checked.pool.ders());
+    let mut key = Vec::new();
+    for part in parts {
+        key.extend_from_slice(&part.len().to_be_bytes());
+        key.extend_from_slice(part);
+    }
+    // Whether the token has a crls field at all.
+    key.push(u8::from(checked.crls.is_some()));
+    key
+}
+
 /// One signature-time-stamp token: its own checks, then its TSA's path at the
 /// validation time.
 fn time_stamp(
@@ -107,28 +118,36 @@ fn time_stamp(
         }
     };
     // The token's own CRLs, when it carries some, count for its TSA's path.
-    let mut crls = ValidationCrls::default();
+    let mut crls = ValidationCrls::new(&ctx.cache);
     crls.read(
         checked.crls,
         &format!("time-stamp token #{index} crls"),
         warnings,
     );
-    let mut bad = ctx.crls.bad.clone();
-    let mut inputs = ctx.inputs();
-    if checked.crls.is_some() {
-        let mut all = ctx.crls.good.clone();
-        all.append(&mut crls.good);
-        inputs.crls = Arc::from(all);
-        bad.append(&mut crls.bad);
-        inputs.bad_crls = &bad;
-    }
-    let path = path::validate(
-        &inputs,
-        &checked.tsa,
-        &[&checked.pool, &ctx.pool],
-        ctx.validation_time,
-        path::Purpose::TimeStamping,
-    );
+    // The path depends on the TSA certificate, the token's certificates and CRLs, and
+    // the message's: tokens that share them share one validation.
+    let key = path_key(&checked);
+    let known = ctx.tsa_paths.borrow().get(&key).cloned();
+    let path = known.unwrap_or_else(|| {
+        let mut bad = ctx.crls.bad.clone();
+        let mut inputs = ctx.inputs();
+        if checked.crls.is_some() {
+            let mut all = ctx.crls.good.clone();
+            all.append(&mut crls.good);
+            inputs.crls = Arc::from(all);
+            bad.append(&mut crls.bad);
+            inputs.bad_crls = &bad;
+        }
+        let p = path::validate(
+            &inputs,
+            &checked.tsa,
+            &[&checked.pool, &ctx.pool],
+            ctx.validation_time,
+            path::Purpose::TimeStamping,
+        );
+        ctx.tsa_paths.borrow_mut().insert(key, p.clone());
+        p
+    });
     let (indication, sub_indication, detail) = match &path {
         Some(p) if p.indication != Indication::Valid => (
             p.indication,

@@ -21,8 +21,8 @@ pub enum CmsCmd {
     /// every certificate path with revocation. Trust is the bundled MHLW HPKI Root CA
     /// V2 plus --trust. Exit 0 only when every signer is VALID.
     ///
-    /// The signature is held to cms_sign::Limits (64 MiB, 64 signers, 256
-    /// certificates, 64 CRLs, counter-signatures 8 deep, ...): a file over a limit is
+    /// The signature is held to cms_sign::Limits (64 MiB, 32 signers, 256
+    /// certificates, 32 CRLs, counter-signatures 8 deep, ...): a file over a limit is
     /// INDETERMINATE with the limit named, checked by its size before it is read. The
     /// content may be up to 1 GiB. FIFOs and devices are not opened unless
     /// --follow-special.
