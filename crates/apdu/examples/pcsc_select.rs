@@ -1,6 +1,6 @@
 //! Reaches a card through PC/SC and selects an application by its AID.
 //!
-//! `cargo run -p apdu --features pcsc --example pcsc_select -- ["Reader name" [AID]]`
+//! `cargo run -p medsign-apdu --features pcsc --example pcsc_select -- ["Reader name" [AID]]`
 //!
 //! The AID is hex (e.g. the My Number Card's JPKI AP, `D392F000260100000001`). Exits 0
 //! when the card answers `6A82` to SELECT of an application no card has (so a card is
