@@ -146,7 +146,7 @@ impl<T: Transport> JpkiCard<T> {
     /// (SELECT + ⌈length / 256⌉ READ BINARY), from the cache afterwards (no APDU).
     ///
     /// [`Certificate::Sign`] needs the signature PIN verified first (else
-    /// [`Error::PinRequired`]); see [`JpkiCard::verify`] or [`JpkiCard::signer`].
+    /// [`Error::Pin`]([`PinError::Required`])); see [`JpkiCard::verify`] or [`JpkiCard::signer`].
     pub fn certificate(&mut self, which: Certificate) -> Result<&[u8], Error> {
         let slot = which.index();
         if self.certificates.get(slot).is_some_and(Option::is_some) {
