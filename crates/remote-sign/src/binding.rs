@@ -1,13 +1,12 @@
 //! Binding flows: the My Number Card (appendix 1) and a smartphone (appendix 2, step 14).
 
-use base64::{Engine as _, engine::general_purpose::STANDARD};
 use cert_signer::CertSigner;
-use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::{
-    DeviceKey, Error, Method, RegisteredDevice, RemoteClient, Session, client::str_of,
+    DeviceKey, Error, RegisteredDevice, RemoteClient, Session,
     login::card_sign,
+    wire::{self, Endpoint, Secret},
 };
 
 /// The person behind a session (`/platform/me`).
@@ -38,10 +37,12 @@ pub enum DeviceSetup {
     Qr {
         /// The setup token.
         token: String,
-        /// The person id the QR code pre-fills.
-        person_id: String,
-        /// When the code expires (Unix seconds, platform time).
-        expires_at: i64,
+        /// The person id the QR code pre-fills (`None` when a scanned payload names
+        /// none).
+        person_id: Option<String>,
+        /// When the code expires (Unix seconds, platform time); known from
+        /// [`RemoteClient::device_qr`], not from a scanned payload.
+        expires_at: Option<i64>,
     },
 }
 
@@ -91,13 +92,18 @@ impl DeviceSetup {
     /// A scanned QR payload (`…/devices/setup/<token>?person_id=…`).
     pub fn qr(payload: &str) -> Result<Self, Error> {
         let person_id = payload
-            .split_once("person_id=")
-            .map(|(_, p)| p.split('&').next().unwrap_or_default().to_owned())
-            .unwrap_or_default();
+            .split_once('?')
+            .and_then(|(_, query)| {
+                query
+                    .split(['&', '#'])
+                    .find_map(|pair| pair.strip_prefix("person_id="))
+            })
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
         Ok(Self::Qr {
             token: token_of(payload)?,
             person_id,
-            expires_at: 0,
+            expires_at: None,
         })
     }
 
@@ -111,14 +117,12 @@ impl DeviceSetup {
 impl RemoteClient {
     /// `/platform/me`: who the session belongs to.
     pub fn me(&mut self, session: &Session) -> Result<PersonInfo, Error> {
-        let token = session.access_token().to_owned();
-        let v = self.call(Method::Get, "/platform/me", Some(&token), None)?;
-        let s = |name| str_of(&v, name).map(str::to_owned);
+        let person: wire::Person = self.get(Endpoint::Me, Some(session))?;
         Ok(PersonInfo {
-            person_id: s("person_id")?,
-            name_kanji: s("name_kanji")?,
-            name_romaji: s("name_romaji")?,
-            qualification: s("qualification")?,
+            person_id: person.person_id,
+            name_kanji: person.name_kanji,
+            name_romaji: person.name_romaji,
+            qualification: person.qualification,
         })
     }
 
@@ -131,42 +135,38 @@ impl RemoteClient {
         hpki_session: &Session,
         my_number_card: &mut dyn CertSigner,
     ) -> Result<(), Error> {
-        let started = self.post(
-            "/platform/bindings/jpki/challenge",
+        let started: wire::BindChallenge = self.post(
+            Endpoint::BindChallenge,
             Some(hpki_session),
-            &json!({}),
+            &serde_json::Map::new(),
         )?;
-        let person_id = str_of(&started, "person_id")?;
-        let challenge = str_of(&started, "challenge")?;
-        let message = format!("hpki-kagura-sim bind-jpki\n{person_id}\n{challenge}");
+        let message = wire::bind_message(&started.person_id, &started.challenge);
         let signature = card_sign(my_number_card, &message)?;
-        self.post(
-            "/platform/bindings/jpki",
+        let _: wire::BindResponse = self.post(
+            Endpoint::BindJpki,
             Some(hpki_session),
-            &json!({
-                "challenge": challenge,
-                "certificate": STANDARD.encode(my_number_card.certificate_der()),
-                "signature": STANDARD.encode(signature),
-            }),
+            &wire::BindRequest {
+                challenge: started.challenge,
+                certificate: my_number_card.certificate_der().to_vec(),
+                signature,
+            },
         )?;
         Ok(())
     }
 
     /// Appendix 2 step 1: a registration QR code, after an HPKI-card login.
     pub fn device_qr(&mut self, hpki_session: &Session) -> Result<(String, DeviceSetup), Error> {
-        let v = self.post("/platform/devices/qr", Some(hpki_session), &json!({}))?;
-        let payload = str_of(&v, "qr_payload")?.to_owned();
-        let setup = match DeviceSetup::qr(&payload)? {
-            DeviceSetup::Qr {
-                token, person_id, ..
-            } => DeviceSetup::Qr {
-                token,
-                person_id,
-                expires_at: v.get("expires_at").and_then(Value::as_i64).unwrap_or(0),
-            },
-            letter => letter,
+        let qr: wire::DeviceQr = self.post(
+            Endpoint::DeviceQr,
+            Some(hpki_session),
+            &serde_json::Map::new(),
+        )?;
+        let setup = DeviceSetup::Qr {
+            token: token_of(&qr.qr_payload)?,
+            person_id: Some(qr.person_id),
+            expires_at: Some(qr.expires_at),
         };
-        Ok((payload, setup))
+        Ok((qr.qr_payload, setup))
     }
 
     /// Registers `key` as the person's smartphone (application step 14, appendix 2
@@ -181,22 +181,26 @@ impl RemoteClient {
         replace_existing: bool,
     ) -> Result<RegisteredDevice, Error> {
         let token = setup.token();
-        let message = format!("hpki-kagura-sim register-device\n{token}");
-        let mut body = json!({
-            "setup_token": token,
-            "public_key": STANDARD.encode(key.public_key_sec1()),
-            "signature": STANDARD.encode(key.sign(message.as_bytes())),
-            "replace_existing": replace_existing,
-            "label": label.unwrap_or_default(),
-        });
-        if let (DeviceSetup::Letter { password, .. }, Some(obj)) = (setup, body.as_object_mut()) {
-            obj.insert("password".into(), Value::String(password.to_string()));
-        }
-        let v = self.post("/platform/devices/register", None, &body)?;
+        let password = match setup {
+            DeviceSetup::Letter { password, .. } => Some(Secret::new(password.as_str())),
+            DeviceSetup::Qr { .. } => None,
+        };
+        let registered: wire::DeviceRegistered = self.post(
+            Endpoint::DeviceRegister,
+            None,
+            &wire::DeviceRegistration {
+                setup_token: token.to_owned(),
+                password,
+                public_key: key.public_key_sec1(),
+                signature: key.sign(wire::device_message(token).as_bytes()),
+                replace_existing,
+                label: label.map(str::to_owned),
+            },
+        )?;
         Ok(RegisteredDevice {
-            device_id: str_of(&v, "device_id")?.to_owned(),
-            person_id: str_of(&v, "person_id")?.to_owned(),
-            label: str_of(&v, "label")?.to_owned(),
+            device_id: registered.device_id,
+            person_id: registered.person_id,
+            label: registered.label,
             key,
         })
     }

@@ -1,11 +1,14 @@
 //! The platform client: every call, the CSC v2 signing methods, round-trip counting.
 
-use base64::{Engine as _, engine::general_purpose::STANDARD};
 use cert_signer::DigestAlgorithm;
-use serde_json::{Value, json};
+use jsonwebtoken::jwk::JwkSet;
+use serde::{Serialize, de::DeserializeOwned};
 use zeroize::Zeroizing;
 
-use crate::{Error, HttpRequest, HttpTransport, Method, Session, Transport, id_token::Jwks};
+use crate::{
+    Error, HttpRequest, HttpTransport, Session, Transport,
+    wire::{self, Endpoint, Secret},
+};
 
 /// A client of the remote-signing platform.
 ///
@@ -16,7 +19,7 @@ pub struct RemoteClient {
     transport: Box<dyn Transport + Send>,
     pub(crate) issuer: String,
     pub(crate) redirect_uri: String,
-    pub(crate) jwks: Option<Jwks>,
+    pub(crate) jwks: Option<JwkSet>,
     round_trips: u64,
     pub(crate) logins: u64,
 }
@@ -33,6 +36,7 @@ impl core::fmt::Debug for RemoteClient {
 
 /// A second certificate on the platform (`credentials/info`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CredentialInfo {
     /// The CSC credential id.
     pub credential_id: String,
@@ -40,37 +44,17 @@ pub struct CredentialInfo {
     pub certificate_der: Vec<u8>,
     /// The CA certificates above it (DER, nearest first).
     pub chain_der: Vec<Vec<u8>>,
-    /// The most hashes one authorization may cover (`multisign`).
+    /// The most hashes one authorization may cover (`multisign`, at least 1).
     pub max_batch: usize,
 }
 
 /// A Signature Activation Data from `credentials/authorize`: good for exactly the
 /// hashes it was asked for, once each, for a few minutes.
+#[derive(Debug)]
 pub struct Authorization {
-    sad: Zeroizing<String>,
+    sad: Secret,
     /// Seconds the SAD stays valid, as the platform said.
     pub expires_in: u64,
-}
-
-impl core::fmt::Debug for Authorization {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Authorization")
-            .field("sad", &"<redacted>")
-            .field("expires_in", &self.expires_in)
-            .finish()
-    }
-}
-
-fn b64_decode(v: &Value, what: &str) -> Result<Vec<u8>, Error> {
-    v.as_str()
-        .and_then(|s| STANDARD.decode(s).ok())
-        .ok_or_else(|| Error::Protocol(format!("{what} is not base64")))
-}
-
-pub(crate) fn str_of<'a>(v: &'a Value, name: &str) -> Result<&'a str, Error> {
-    v.get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::Protocol(format!("missing `{name}`")))
 }
 
 impl RemoteClient {
@@ -104,58 +88,67 @@ impl RemoteClient {
         self.logins
     }
 
-    /// One call; a non-2xx answer becomes the matching [`Error`].
-    pub(crate) fn call(
+    /// One call; a 2xx answer decodes as `A`, any other becomes the matching [`Error`].
+    fn exchange<A: DeserializeOwned>(
         &mut self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&Value>,
-    ) -> Result<Value, Error> {
-        self.round_trips += 1;
-        let answer = self.transport.send(&HttpRequest {
-            method,
+        endpoint: Endpoint,
+        session: Option<&Session>,
+        body: Option<&[u8]>,
+    ) -> Result<A, Error> {
+        let path = endpoint.path();
+        let request = HttpRequest {
+            method: endpoint.method(),
             path,
-            bearer,
+            bearer: session.map(Session::access_token),
             body,
-        })?;
+        };
+        self.round_trips += 1;
+        let answer = self.transport.send(&request)?;
         if (200..300).contains(&answer.status) {
-            if answer.body.is_object() {
-                Ok(answer.body)
-            } else {
-                Err(Error::Protocol(format!(
-                    "{path}: the answer is not a JSON object"
-                )))
-            }
+            serde_json::from_slice(&answer.body).map_err(|source| Error::Decode {
+                endpoint: path,
+                status: answer.status,
+                source,
+            })
         } else {
-            Err(Error::from_answer(answer.status, &answer.body))
+            Err(Error::from_answer(path, answer.status, &answer.body))
         }
     }
 
-    pub(crate) fn post(
+    /// A `GET` of `endpoint`.
+    pub(crate) fn get<A: DeserializeOwned>(
         &mut self,
-        path: &str,
+        endpoint: Endpoint,
         session: Option<&Session>,
-        body: &Value,
-    ) -> Result<Value, Error> {
-        let token = session.map(|s| s.access_token().to_owned());
-        self.call(Method::Post, path, token.as_deref(), Some(body))
+    ) -> Result<A, Error> {
+        self.exchange(endpoint, session, None)
+    }
+
+    /// A `POST` of `body` to `endpoint`.
+    pub(crate) fn post<A: DeserializeOwned>(
+        &mut self,
+        endpoint: Endpoint,
+        session: Option<&Session>,
+        body: &impl Serialize,
+    ) -> Result<A, Error> {
+        // Bodies carry SADs, codes and passwords.
+        let bytes = Zeroizing::new(serde_json::to_vec(body).map_err(|e| {
+            Error::Protocol(format!(
+                "{}: cannot encode the request: {e}",
+                endpoint.path()
+            ))
+        })?);
+        self.exchange(endpoint, session, Some(&bytes))
     }
 
     /// `credentials/list`: the session owner's second certificates.
     pub fn credentials_list(&mut self, session: &Session) -> Result<Vec<String>, Error> {
-        let answer = self.post("/csc/v2/credentials/list", Some(session), &json!({}))?;
-        answer
-            .get("credentialIDs")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::Protocol("missing `credentialIDs`".into()))?
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::Protocol("a credential id is not a string".into()))
-            })
-            .collect()
+        let list: wire::CredentialsList = self.post(
+            Endpoint::CredentialsList,
+            Some(session),
+            &wire::CredentialsListRequest::default(),
+        )?;
+        Ok(list.credential_ids)
     }
 
     /// `credentials/info` with the certificate chain.
@@ -164,29 +157,22 @@ impl RemoteClient {
         session: &Session,
         credential_id: &str,
     ) -> Result<CredentialInfo, Error> {
-        let answer = self.post(
-            "/csc/v2/credentials/info",
+        let info: wire::CredentialsInfo = self.post(
+            Endpoint::CredentialsInfo,
             Some(session),
-            &json!({ "credentialID": credential_id, "certificates": "chain" }),
+            &wire::CredentialsInfoRequest {
+                credential_id: credential_id.to_owned(),
+                certificates: wire::CertificatesMode::Chain,
+            },
         )?;
-        let certs = answer
-            .get("cert")
-            .and_then(|c| c.get("certificates"))
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::Protocol("missing `cert.certificates`".into()))?
-            .iter()
-            .map(|c| b64_decode(c, "a certificate"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut certs = certs.into_iter();
+        let mut certs = info.cert.certificates.into_iter();
         let certificate_der = certs
             .next()
             .ok_or_else(|| Error::Protocol("`cert.certificates` is empty".into()))?;
-        let max_batch = answer
-            .get("multisign")
-            .and_then(Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
+        let max_batch = usize::try_from(info.multisign)
+            .ok()
             .filter(|&n| n > 0)
-            .unwrap_or(1);
+            .ok_or_else(|| Error::Protocol("`multisign` is 0".into()))?;
         Ok(CredentialInfo {
             credential_id: credential_id.to_owned(),
             certificate_der,
@@ -203,20 +189,21 @@ impl RemoteClient {
         algorithm: DigestAlgorithm,
         hashes: &[&[u8]],
     ) -> Result<Authorization, Error> {
-        let encoded: Vec<String> = hashes.iter().map(|h| STANDARD.encode(h)).collect();
-        let answer = self.post(
-            "/csc/v2/credentials/authorize",
+        let num_signatures = u32::try_from(hashes.len())
+            .map_err(|_| Error::Protocol(format!("{} hashes in one batch", hashes.len())))?;
+        let answer: wire::AuthorizeResponse = self.post(
+            Endpoint::CredentialsAuthorize,
             Some(session),
-            &json!({
-                "credentialID": credential_id,
-                "numSignatures": hashes.len(),
-                "hashes": encoded,
-                "hashAlgorithmOID": algorithm.oid(),
-            }),
+            &wire::AuthorizeRequest {
+                credential_id: credential_id.to_owned(),
+                num_signatures,
+                hashes: hashes.iter().map(|h| h.to_vec()).collect(),
+                hash_algorithm: algorithm,
+            },
         )?;
         Ok(Authorization {
-            sad: Zeroizing::new(str_of(&answer, "SAD")?.to_owned()),
-            expires_in: answer.get("expiresIn").and_then(Value::as_u64).unwrap_or(0),
+            sad: answer.sad,
+            expires_in: answer.expires_in,
         })
     }
 
@@ -230,32 +217,24 @@ impl RemoteClient {
         algorithm: DigestAlgorithm,
         hashes: &[&[u8]],
     ) -> Result<Vec<Vec<u8>>, Error> {
-        let encoded: Vec<String> = hashes.iter().map(|h| STANDARD.encode(h)).collect();
-        let answer = self.post(
-            "/csc/v2/signatures/signHash",
+        let answer: wire::SignHashResponse = self.post(
+            Endpoint::SignHash,
             Some(session),
-            &json!({
-                "credentialID": credential_id,
-                "SAD": authorization.sad.as_str(),
-                "hashes": encoded,
-                "hashAlgorithmOID": algorithm.oid(),
-                "signAlgo": "1.2.840.113549.1.1.1",
-            }),
+            &wire::SignHashRequest {
+                credential_id: credential_id.to_owned(),
+                sad: authorization.sad.clone(),
+                hashes: hashes.iter().map(|h| h.to_vec()).collect(),
+                hash_algorithm: algorithm,
+                sign_algo: wire::RSA_ENCRYPTION_OID.to_owned(),
+            },
         )?;
-        let sigs = answer
-            .get("signatures")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::Protocol("missing `signatures`".into()))?
-            .iter()
-            .map(|s| b64_decode(s, "a signature"))
-            .collect::<Result<Vec<_>, _>>()?;
-        if sigs.len() != hashes.len() {
+        if answer.signatures.len() != hashes.len() {
             return Err(Error::Protocol(format!(
                 "{} signatures for {} hashes",
-                sigs.len(),
+                answer.signatures.len(),
                 hashes.len()
             )));
         }
-        Ok(sigs)
+        Ok(answer.signatures)
     }
 }

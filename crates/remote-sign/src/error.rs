@@ -1,12 +1,16 @@
 //! The crate's error type.
 
-use serde_json::Value;
+use crate::{
+    TransportError,
+    wire::{ErrorBody, ErrorCode},
+};
 
 /// Why the ID token from the token endpoint was rejected (OpenID Connect Core §3.1.3.7).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdTokenError {
-    /// Not three base64url parts of JSON.
+    /// Not a compact JWS (three base64url parts of JSON), no `kid`, or claims that do
+    /// not decode ([`IdTokenClaims`](crate::wire::IdTokenClaims)).
     #[error("the ID token is not a well-formed JWS")]
     Malformed,
     /// The header names another algorithm than ES256.
@@ -15,6 +19,9 @@ pub enum IdTokenError {
     /// No key in the platform's JWKS has the token's `kid`.
     #[error("no JWKS key with kid {0:?}")]
     UnknownKey(String),
+    /// The JWKS key with the token's `kid` is not a P-256 key for ES256.
+    #[error("the JWKS key {0:?} is not an ES256 (P-256) key")]
+    UnusableKey(String),
     /// The signature does not verify with the platform's key.
     #[error("the ID token's signature does not verify")]
     Signature,
@@ -36,12 +43,26 @@ pub enum IdTokenError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The HTTP exchange itself failed (connection refused, timeout, TLS); check the
-    /// platform URL and the network.
-    #[error("transport: {0}")]
-    Transport(String),
-    /// The platform answered something this client does not understand; the text says
-    /// what was expected.
+    /// The HTTP exchange itself failed (connection refused, timeout, TLS); the source
+    /// says how. Check the platform URL and the network.
+    #[error("no answer from the remote-signing platform")]
+    Transport(#[from] TransportError),
+    /// An answer does not decode as the protocol's message for its endpoint (a required
+    /// member is missing, or a member has the wrong type); the source names the member.
+    /// The URL is probably not a remote-signing platform, or speaks another version.
+    #[error("the answer to {endpoint} (HTTP {status}) does not decode")]
+    Decode {
+        /// The endpoint's path.
+        endpoint: &'static str,
+        /// The answer's HTTP status.
+        status: u16,
+        /// What is wrong, naming the member.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The platform answered something this client does not accept although it decodes
+    /// (a signature count that differs from the hashes', an empty certificate list);
+    /// the text says what was expected.
     #[error("unexpected answer from the platform: {0}")]
     Protocol(String),
     /// The session expired or is unknown: log in again ([`RemoteSigner`](crate::RemoteSigner)
@@ -76,7 +97,7 @@ pub enum Error {
     #[error("signing refused ({code}): {description}")]
     SignatureRefused {
         /// The platform's error code.
-        code: String,
+        code: ErrorCode,
         /// Its description.
         description: String,
     },
@@ -86,7 +107,7 @@ pub enum Error {
         /// HTTP status.
         status: u16,
         /// The `error` code.
-        code: String,
+        code: ErrorCode,
         /// The `error_description`.
         description: String,
     },
@@ -109,33 +130,35 @@ pub enum Error {
 }
 
 impl Error {
-    /// Maps an error answer (`{"error", "error_description"}`) to a variant.
-    pub(crate) fn from_answer(status: u16, body: &Value) -> Self {
-        let code = body
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_owned();
-        let description = body
-            .get("error_description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        match code.as_str() {
-            "invalid_token" => Self::SessionExpired,
-            "unbound_certificate" => Self::Unbound,
-            "binding_revoked" => Self::BindingRevoked(description),
-            "device_exists" => Self::DeviceAlreadyRegistered,
-            "wrong_password" => Self::WrongSetupPassword {
-                tries_left: description
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(0),
+    /// Maps an error answer of `endpoint` to a variant.
+    pub(crate) fn from_answer(endpoint: &'static str, status: u16, body: &[u8]) -> Self {
+        let ErrorBody {
+            error: code,
+            error_description,
+            tries_left,
+        } = match serde_json::from_slice(body) {
+            Ok(body) => body,
+            Err(source) => {
+                return Self::Decode {
+                    endpoint,
+                    status,
+                    source,
+                };
+            }
+        };
+        let description = error_description.unwrap_or_default();
+        match code {
+            ErrorCode::InvalidToken => Self::SessionExpired,
+            ErrorCode::UnboundCertificate => Self::Unbound,
+            ErrorCode::BindingRevoked => Self::BindingRevoked(description),
+            ErrorCode::DeviceExists => Self::DeviceAlreadyRegistered,
+            ErrorCode::WrongPassword => match tries_left {
+                Some(tries_left) => Self::WrongSetupPassword { tries_left },
+                None => Self::Protocol(format!("{endpoint}: wrong_password without `tries_left`")),
             },
-            "setup_locked" => Self::SetupLocked,
-            "setup_expired" => Self::SetupExpired,
-            "invalid_sad" | "sad_exhausted" | "hash_not_authorized" => {
+            ErrorCode::SetupLocked => Self::SetupLocked,
+            ErrorCode::SetupExpired => Self::SetupExpired,
+            ErrorCode::InvalidSad | ErrorCode::SadExhausted | ErrorCode::HashNotAuthorized => {
                 Self::SignatureRefused { code, description }
             }
             _ => Self::Refused {

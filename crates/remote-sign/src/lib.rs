@@ -10,6 +10,7 @@ mod id_token;
 mod login;
 mod signer;
 mod transport;
+pub mod wire;
 
 pub use crate::{
     binding::{DeviceSetup, PersonInfo},
@@ -18,5 +19,9 @@ pub use crate::{
     error::{Error, IdTokenError},
     login::{Authenticator, Session},
     signer::RemoteSigner,
-    transport::{HttpRequest, HttpResponse, HttpTransport, Method, Transport},
+    transport::{
+        BoxError, HttpRequest, HttpResponse, HttpTransport, MAX_RESPONSE_BYTES, Method, Transport,
+        TransportError,
+    },
+    wire::ClientId,
 };

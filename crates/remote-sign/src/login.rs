@@ -1,20 +1,17 @@
 //! Login: OIDC authorization code + PKCE S256, the authenticator signing the challenge.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use base64::{
-    Engine as _,
-    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
-};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use cert_signer::{CertSigner, DigestAlgorithm};
-use serde_json::{Value, json};
+use jsonwebtoken::jwk::JwkSet;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::{
-    Error, IdTokenError, Method, RegisteredDevice, RemoteClient,
-    client::str_of,
-    id_token::{self, Expected, Jwks},
+    Error, RegisteredDevice, RemoteClient,
+    id_token::{self, Expected},
+    wire::{self, ClientId, Endpoint, Secret},
 };
 
 /// How the user authenticates to the platform (about once a day).
@@ -47,11 +44,11 @@ impl core::fmt::Debug for Authenticator<'_> {
 
 impl Authenticator<'_> {
     /// The OIDC `client_id` this authenticator logs in with.
-    pub fn client_id(&self) -> &'static str {
+    pub fn client_id(&self) -> ClientId {
         match self {
-            Self::HpkiCard(_) => "HPKI",
-            Self::MyNumberCard(_) => "JPKI",
-            Self::Device(_) => "FIDO",
+            Self::HpkiCard(_) => ClientId::Hpki,
+            Self::MyNumberCard(_) => ClientId::Jpki,
+            Self::Device(_) => ClientId::Fido,
         }
     }
 }
@@ -61,18 +58,17 @@ impl Authenticator<'_> {
 /// Only [`RemoteClient::login`] makes one. The token zeroizes on drop and never shows in
 /// `Debug`.
 pub struct Session {
-    access_token: Zeroizing<String>,
+    access_token: Secret,
     expires_at: Instant,
     lifetime: Duration,
-    person_id: String,
-    client_id: String,
-    claims: Value,
+    claims: wire::IdTokenClaims,
+    client_id: ClientId,
 }
 
 impl core::fmt::Debug for Session {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Session")
-            .field("person_id", &self.person_id)
+            .field("person_id", &self.claims.sub)
             .field("client_id", &self.client_id)
             .field("lifetime", &self.lifetime)
             .field("access_token", &"<redacted>")
@@ -83,12 +79,12 @@ impl core::fmt::Debug for Session {
 impl Session {
     /// The person logged in (the ID token's `sub`).
     pub fn person_id(&self) -> &str {
-        &self.person_id
+        &self.claims.sub
     }
 
     /// The OIDC client used (`HPKI`, `JPKI` or `FIDO`).
-    pub fn client_id(&self) -> &str {
-        &self.client_id
+    pub fn client_id(&self) -> ClientId {
+        self.client_id
     }
 
     /// The session's lifetime as the platform gave it (`expires_in`, 18 h by default).
@@ -104,12 +100,12 @@ impl Session {
     }
 
     /// The validated ID-token claims.
-    pub fn id_token_claims(&self) -> &Value {
+    pub fn id_token_claims(&self) -> &wire::IdTokenClaims {
         &self.claims
     }
 
     pub(crate) fn access_token(&self) -> &str {
-        &self.access_token
+        self.access_token.expose()
     }
 }
 
@@ -125,103 +121,90 @@ pub(crate) fn card_sign(signer: &mut dyn CertSigner, message: &str) -> Result<Ve
     Ok(signer.sign_digest(DigestAlgorithm::Sha256, &digest)?)
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 impl RemoteClient {
     /// Logs in: an OIDC authorization request with PKCE S256 (state and nonce random),
     /// the authenticator signs the platform's challenge, the code is exchanged for a
-    /// session and the ID token is validated (ES256 signature, `iss`, `aud`, `nonce`,
-    /// `exp`). Three round trips, four the first time (the JWKS).
+    /// session and the ID token is validated (ES256 with the JWKS key its `kid` names,
+    /// `iss`, `aud`, `nonce`, `exp`). Three round trips, four the first time (the JWKS).
     pub fn login(&mut self, authenticator: &mut Authenticator<'_>) -> Result<Session, Error> {
         let client_id = authenticator.client_id();
-        let verifier = Zeroizing::new(random_b64url(32)?);
-        let code_challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let verifier = Secret::new(random_b64url(32)?);
         let state = random_b64url(16)?;
         let nonce = random_b64url(16)?;
         let redirect_uri = self.redirect_uri.clone();
-        let started = self.post(
-            "/oidc/auth/challenge",
+        let started: wire::LoginChallenge = self.post(
+            Endpoint::AuthChallenge,
             None,
-            &json!({
-                "response_type": "code", "scope": "openid", "client_id": client_id,
-                "redirect_uri": redirect_uri, "state": state, "nonce": nonce,
-                "code_challenge": code_challenge, "code_challenge_method": "S256",
-            }),
+            &wire::AuthorizationRequest {
+                response_type: "code".into(),
+                scope: "openid".into(),
+                client_id,
+                redirect_uri: redirect_uri.clone(),
+                state: state.clone(),
+                nonce: nonce.clone(),
+                code_challenge: wire::pkce_challenge(verifier.expose()),
+                code_challenge_method: "S256".into(),
+            },
         )?;
-        let auth_req_id = str_of(&started, "auth_req_id")?.to_owned();
-        let challenge = str_of(&started, "challenge")?;
-        let message = format!("hpki-kagura-sim login\n{auth_req_id}\n{challenge}");
+        let message = wire::login_message(&started.auth_req_id, &started.challenge);
         self.logins += 1;
         let proof = match authenticator {
-            Authenticator::HpkiCard(card) | Authenticator::MyNumberCard(card) => json!({
-                "auth_req_id": auth_req_id,
-                "certificate": STANDARD.encode(card.certificate_der()),
-                "signature": STANDARD.encode(card_sign(card.as_mut(), &message)?),
-            }),
-            Authenticator::Device(device) => json!({
-                "auth_req_id": auth_req_id,
-                "device_id": device.device_id,
-                "signature": STANDARD.encode(device.key.sign(message.as_bytes())),
-            }),
+            Authenticator::HpkiCard(card) | Authenticator::MyNumberCard(card) => wire::LoginProof {
+                auth_req_id: started.auth_req_id,
+                signature: card_sign(card.as_mut(), &message)?,
+                certificate: Some(card.certificate_der().to_vec()),
+                device_id: None,
+            },
+            Authenticator::Device(device) => wire::LoginProof {
+                auth_req_id: started.auth_req_id,
+                signature: device.key.sign(message.as_bytes()),
+                certificate: None,
+                device_id: Some(device.device_id.clone()),
+            },
         };
-        let redirect = self.post("/oidc/auth/complete", None, &proof)?;
-        if str_of(&redirect, "state")? != state {
+        let redirect: wire::AuthorizationResponse =
+            self.post(Endpoint::AuthComplete, None, &proof)?;
+        if redirect.state != state {
             return Err(Error::StateMismatch);
         }
-        let code = str_of(&redirect, "code")?.to_owned();
-        let tokens = self.post(
-            "/oidc/token",
+        let tokens: wire::TokenResponse = self.post(
+            Endpoint::Token,
             None,
-            &json!({
-                "grant_type": "authorization_code", "code": code, "code_verifier": verifier.as_str(),
-                "client_id": client_id, "redirect_uri": redirect_uri,
-            }),
+            &wire::TokenRequest {
+                grant_type: "authorization_code".into(),
+                code: redirect.code,
+                code_verifier: verifier,
+                client_id,
+                redirect_uri,
+            },
         )?;
-        if !str_of(&tokens, "token_type")?.eq_ignore_ascii_case("bearer") {
+        if !tokens.token_type.eq_ignore_ascii_case("bearer") {
             return Err(Error::Protocol("token_type is not Bearer".into()));
         }
-        let id_token = str_of(&tokens, "id_token")?;
-        let kid = id_token::kid(id_token)?;
-        if !self.jwks.as_ref().is_some_and(|j| j.has(&kid)) {
-            let jwks = self.call(Method::Get, "/oidc/jwks", None, None)?;
-            self.jwks = Some(Jwks::parse(&jwks));
-        }
-        let jwks = self.jwks.clone().unwrap_or_default();
+        let kid = id_token::kid(&tokens.id_token)?;
+        let jwks = match self.jwks.take() {
+            Some(jwks) if jwks.find(&kid).is_some() => jwks,
+            _ => self.get::<JwkSet>(Endpoint::Jwks, None)?,
+        };
         let claims = id_token::validate(
-            id_token,
+            &tokens.id_token,
             &jwks,
             &Expected {
                 issuer: &self.issuer,
                 client_id,
                 nonce: &nonce,
-                now: unix_now(),
             },
-        )?;
-        let person_id = claims
-            .get("sub")
-            .and_then(Value::as_str)
-            .ok_or(IdTokenError::Malformed)?
-            .to_owned();
-        let lifetime = Duration::from_secs(
-            tokens
-                .get("expires_in")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| Error::Protocol("missing `expires_in`".into()))?,
         );
+        self.jwks = Some(jwks);
+        let lifetime = Duration::from_secs(tokens.expires_in);
         Ok(Session {
-            access_token: Zeroizing::new(str_of(&tokens, "access_token")?.to_owned()),
+            access_token: tokens.access_token,
             expires_at: Instant::now()
                 .checked_add(lifetime)
                 .unwrap_or_else(Instant::now),
             lifetime,
-            person_id,
-            client_id: client_id.to_owned(),
-            claims,
+            claims: claims?,
+            client_id,
         })
     }
 }

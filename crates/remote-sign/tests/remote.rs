@@ -10,10 +10,12 @@ mod common;
 use std::process::Command;
 
 use cert_signer::{CertSigner, DigestAlgorithm, SignError};
-use common::{PERSON, hashes, hpki_card, my_number_card, refs, stranger_card, world};
+use common::{
+    PERSON, hashes, hpki_card, login_through, my_number_card, refs, stranger_card, world,
+};
 use remote_sign::{
-    Authenticator, DeviceKey, DeviceSetup, Error, HttpRequest, HttpResponse, HttpTransport,
-    IdTokenError, RemoteClient, RemoteSigner, Transport,
+    Authenticator, DeviceKey, DeviceSetup, Error, HttpRequest, HttpTransport, IdTokenError,
+    RemoteClient, RemoteSigner, Transport,
 };
 
 fn connect_with_my_number_card(w: &common::World) -> RemoteSigner<'static> {
@@ -240,7 +242,7 @@ fn logged_in_client(w: &common::World) -> (RemoteClient, remote_sign::Session, S
 
 fn refused_code(e: Error) -> String {
     match e {
-        Error::SignatureRefused { code, .. } => code,
+        Error::SignatureRefused { code, .. } => code.to_string(),
         other => panic!("expected a refused signature, got {other:?}"),
     }
 }
@@ -539,37 +541,6 @@ fn appendix_2_qr_replaces_the_old_phone_only_when_confirmed() {
     assert!(matches!(err, Error::BindingRevoked(_)), "{err:?}");
 }
 
-/// Rewrites one field of one answer, to see the client catch it.
-struct Tamper {
-    inner: HttpTransport,
-    path: &'static str,
-    edit: fn(&mut serde_json::Value),
-}
-
-impl Transport for Tamper {
-    fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, Error> {
-        let mut answer = self.inner.send(request)?;
-        if request.path == self.path {
-            (self.edit)(&mut answer.body);
-        }
-        Ok(answer)
-    }
-}
-
-fn login_through(w: &common::World, path: &'static str, edit: fn(&mut serde_json::Value)) -> Error {
-    let base = w.server.base_url();
-    let transport = Tamper {
-        inner: HttpTransport::new(&base),
-        path,
-        edit,
-    };
-    RemoteClient::with_transport(&base, transport)
-        .login(&mut Authenticator::MyNumberCard(Box::new(my_number_card(
-            w,
-        ))))
-        .unwrap_err()
-}
-
 #[test]
 fn a_changed_state_or_id_token_is_rejected() {
     let w = world();
@@ -606,18 +577,20 @@ fn a_changed_state_or_id_token_is_rejected() {
 
 #[test]
 fn the_token_endpoint_checks_the_pkce_verifier_and_single_use_codes() {
-    use remote_sign::Method;
     use serde_json::json;
+    struct Answer {
+        status: u16,
+        body: serde_json::Value,
+    }
     let w = world();
     let mut http = HttpTransport::new(&w.server.base_url());
     let mut post = |path: &str, body: serde_json::Value| {
-        http.send(&HttpRequest {
-            method: Method::Post,
-            path,
-            bearer: None,
-            body: Some(&body),
-        })
-        .unwrap()
+        let body = serde_json::to_vec(&body).unwrap();
+        let answer = http.send(&HttpRequest::post(path, &body)).unwrap();
+        Answer {
+            status: answer.status,
+            body: serde_json::from_slice(&answer.body).unwrap(),
+        }
     };
     // S256 of "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" (RFC 7636 appendix B).
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";

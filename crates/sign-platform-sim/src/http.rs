@@ -1,9 +1,12 @@
 //! The platform's HTTP/JSON API: routes requests to the platform (served by [`crate::server`]).
 
+use remote_sign::wire::{Endpoint, ErrorCode};
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::{
     ApiError, Error, HttpRequest, HttpResponse, Platform, ServerConfig, ServerHandle,
+    platform::{screen_authorization_request, screen_token_request},
     server::{MAX_JSON_VALUES, Refusal, Service, json_object},
 };
 
@@ -28,13 +31,32 @@ impl Service for PlatformService {
 
     fn refusal(&self, refusal: &Refusal) -> HttpResponse {
         let e = match refusal {
-            Refusal::TooLarge { .. } => ApiError::new(413, "invalid_request", "body too large"),
-            Refusal::Busy => ApiError::new(503, "temporarily_unavailable", refusal.to_string()),
+            Refusal::TooLarge { .. } => {
+                ApiError::new(413, ErrorCode::InvalidRequest, "body too large")
+            }
+            Refusal::Busy => {
+                ApiError::new(503, ErrorCode::TemporarilyUnavailable, refusal.to_string())
+            }
             Refusal::Internal => ApiError::internal(refusal),
-            _ => ApiError::new(refusal.status(), "invalid_request", refusal.to_string()),
+            _ => ApiError::new(
+                refusal.status(),
+                ErrorCode::InvalidRequest,
+                refusal.to_string(),
+            ),
         };
         HttpResponse::json(e.status, &e.to_json())
     }
+}
+
+/// A request body as the message `T`; a missing or malformed member is
+/// `invalid_request`, naming it.
+fn decode<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// An answer as JSON.
+fn answer<T: Serialize>(result: Result<T, ApiError>) -> Result<Value, ApiError> {
+    serde_json::to_value(result?).map_err(ApiError::internal)
 }
 
 impl Platform {
@@ -83,37 +105,63 @@ impl Platform {
         bearer: Option<&str>,
         body: &[u8],
     ) -> Result<Value, ApiError> {
-        let path = path.split('?').next().unwrap_or_default();
-        let body = parse_json(body)?;
-        match (method, path) {
-            ("GET", "/.well-known/openid-configuration") => Ok(self.discovery()),
-            ("GET", "/oidc/jwks") => Ok(self.jwks()),
-            ("POST", "/oidc/auth/challenge") => self.auth_challenge(&body),
-            ("POST", "/oidc/auth/complete") => self.auth_complete(&body),
-            ("POST", "/oidc/token") => self.token(&body),
-            ("GET", "/platform/me") => self.me(&self.session(bearer)?),
-            ("POST", "/platform/bindings/jpki/challenge") => {
-                self.jpki_challenge(&self.session(bearer)?)
+        let endpoint = Endpoint::find(method, path).ok_or_else(|| {
+            ApiError::new(
+                404,
+                ErrorCode::NotFound,
+                format!(
+                    "no route {method} {}",
+                    path.split('?').next().unwrap_or_default()
+                ),
+            )
+        })?;
+        let body =
+            json_object(body, MAX_JSON_VALUES).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        // The session is checked before the body is read as a message.
+        let session = || self.session(bearer);
+        match endpoint {
+            Endpoint::Discovery => answer(Ok(self.discovery())),
+            Endpoint::Jwks => answer(Ok(self.jwks())),
+            Endpoint::AuthChallenge => {
+                screen_authorization_request(&body)?;
+                answer(self.auth_challenge(decode(body)?))
             }
-            ("POST", "/platform/bindings/jpki") => self.bind_jpki(&self.session(bearer)?, &body),
-            ("POST", "/platform/devices/qr") => self.device_qr(&self.session(bearer)?),
-            ("POST", "/platform/devices/register") => self.register_device(&body),
-            ("POST" | "GET", "/csc/v2/info") => Ok(self.csc_info()),
-            ("POST", "/csc/v2/credentials/list") => self.credentials_list(&self.session(bearer)?),
-            ("POST", "/csc/v2/credentials/info") => {
-                self.credentials_info(&self.session(bearer)?, &body)
+            Endpoint::AuthComplete => answer(self.auth_complete(decode(body)?)),
+            Endpoint::Token => {
+                screen_token_request(&body)?;
+                answer(self.token(decode(body)?))
             }
-            ("POST", "/csc/v2/credentials/authorize") => {
-                self.authorize(&self.session(bearer)?, &body)
+            Endpoint::Me => answer(self.me(&session()?)),
+            Endpoint::BindChallenge => answer(self.bind_challenge(&session()?)),
+            Endpoint::BindJpki => {
+                let s = session()?;
+                answer(self.bind_jpki(&s, decode(body)?))
             }
-            ("POST", "/csc/v2/signatures/signHash") => {
-                self.sign_hash(&self.session(bearer)?, &body)
+            Endpoint::DeviceQr => answer(self.device_qr(&session()?)),
+            Endpoint::DeviceRegister => answer(self.register_device(decode(body)?)),
+            Endpoint::CscInfo => answer(Ok(self.csc_info())),
+            Endpoint::CredentialsList => {
+                let s = session()?;
+                let _: remote_sign::wire::CredentialsListRequest = decode(body)?;
+                answer(self.credentials_list(&s))
             }
-            (m, p) => Err(ApiError::new(404, "not_found", format!("no route {m} {p}"))),
+            Endpoint::CredentialsInfo => {
+                let s = session()?;
+                answer(self.credentials_info(&s, decode(body)?))
+            }
+            Endpoint::CredentialsAuthorize => {
+                let s = session()?;
+                answer(self.authorize(&s, decode(body)?))
+            }
+            Endpoint::SignHash => {
+                let s = session()?;
+                answer(self.sign_hash(&s, decode(body)?))
+            }
+            other => Err(ApiError::new(
+                404,
+                ErrorCode::NotFound,
+                format!("{} is not served", other.path()),
+            )),
         }
     }
-}
-
-fn parse_json(buf: &[u8]) -> Result<Value, ApiError> {
-    json_object(buf, MAX_JSON_VALUES).map_err(|e| ApiError::bad_request(e.to_string()))
 }

@@ -6,7 +6,6 @@ mod api;
 mod clock;
 mod crl;
 mod http;
-mod jwt;
 mod pki;
 mod platform;
 mod server;

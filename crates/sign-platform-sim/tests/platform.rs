@@ -256,3 +256,78 @@ fn a_body_of_many_empty_objects_is_refused_before_it_is_parsed() {
         "{answer}"
     );
 }
+
+#[test]
+fn a_request_without_a_required_member_is_refused_naming_it() {
+    let platform = Platform::open(None).unwrap();
+    let cases: [(&str, &[u8], &str); 3] = [
+        (
+            "/oidc/auth/complete",
+            br#"{"signature":"AA=="}"#,
+            "auth_req_id",
+        ),
+        (
+            "/oidc/token",
+            br#"{"grant_type":"authorization_code"}"#,
+            "code",
+        ),
+        (
+            "/platform/devices/register",
+            br#"{"setup_token":"t","public_key":"AA=="}"#,
+            "signature",
+        ),
+    ];
+    for (path, body, member) in cases {
+        let (status, answer) = platform.dispatch("POST", path, None, body);
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (400, Some("invalid_request")),
+            "{path}"
+        );
+        let why = answer["error_description"].as_str().unwrap();
+        assert!(
+            why.contains(&format!("missing field `{member}`")),
+            "{path}: {why}"
+        );
+    }
+    // A member of the wrong shape is named by what it should be.
+    let (status, answer) = platform.dispatch(
+        "POST",
+        "/oidc/auth/complete",
+        None,
+        br#"{"auth_req_id":"x","signature":"not base64!"}"#,
+    );
+    assert_eq!(status, 400);
+    assert!(
+        answer["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("not base64"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn the_jwks_publishes_one_es256_key_under_its_thumbprint() {
+    use jsonwebtoken::jwk::{JwkSet, ThumbprintHash};
+    let platform = Platform::open(None).unwrap();
+    let (status, body) = platform.dispatch("GET", "/oidc/jwks", None, b"");
+    assert_eq!(status, 200);
+    let jwks: JwkSet = serde_json::from_value(body).unwrap();
+    assert_eq!(jwks.keys.len(), 1);
+    let key = &jwks.keys[0];
+    assert_eq!(
+        key.common.key_algorithm,
+        Some(jsonwebtoken::jwk::KeyAlgorithm::ES256)
+    );
+    // RFC 7638: the kid is the thumbprint of the key's required members.
+    assert_eq!(
+        key.common.key_id.as_deref(),
+        Some(key.thumbprint(ThumbprintHash::SHA256).unwrap().as_str())
+    );
+    // The discovery document points to it.
+    let (_, discovery) = platform.dispatch("GET", "/.well-known/openid-configuration", None, b"");
+    let meta: remote_sign::wire::ProviderMetadata = serde_json::from_value(discovery).unwrap();
+    assert!(meta.jwks_uri.ends_with("/oidc/jwks"), "{}", meta.jwks_uri);
+    assert_eq!(meta.id_token_signing_alg_values_supported, ["ES256"]);
+}

@@ -119,14 +119,37 @@ fn say(text: impl AsRef<str>) {
     eprintln!("medsign: {}", text.as_ref());
 }
 
+/// `e`'s text followed by its sources' (a transport or decode error names its cause
+/// there).
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A `remote-sign` error as the CLI reports it.
 fn remote_error(e: remote_sign::Error, platform: &str) -> CliError {
     use remote_sign::Error as E;
     match e {
-        E::Transport(why) => CliError::service(tf!(
-            "cannot reach the remote-signing platform at {platform}: {why} (is `medsign sim` running?)",
-            "リモート署名基盤 {platform} に接続できません: {why}（`medsign sim` は起動していますか）"
-        )),
+        E::Transport(ref cause) => {
+            let why = with_sources(cause);
+            CliError::service(tf!(
+                "cannot reach the remote-signing platform at {platform}: {why} (is `medsign sim` running?)",
+                "リモート署名基盤 {platform} に接続できません: {why}（`medsign sim` は起動していますか）"
+            ))
+        }
+        E::Decode { .. } => {
+            let why = with_sources(&e);
+            CliError::service(tf!(
+                "{platform} does not answer as a remote-signing platform: {why}",
+                "{platform} はリモート署名基盤として応答しません: {why}"
+            ))
+        }
         E::Unbound => CliError::service(t(
             "this card or device is bound to no second certificate on the platform: apply first \
              (`medsign apply submit`), or use `medsign sim`'s test physician with --sim mynumber",

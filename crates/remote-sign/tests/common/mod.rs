@@ -3,6 +3,10 @@
 #![allow(dead_code, clippy::unwrap_used)] // test helpers
 
 use cert_signer::{CertSigner, SoftwareSigner};
+use remote_sign::{
+    Authenticator, Error, HttpRequest, HttpResponse, HttpTransport, RemoteClient, Transport,
+    TransportError,
+};
 use sign_platform_sim::{IssueRequest, Issued, Platform, ServerHandle};
 
 pub const PERSON: &str = "P-0001";
@@ -70,4 +74,47 @@ pub fn hashes(n: u8) -> Vec<Vec<u8>> {
 
 pub fn refs(v: &[Vec<u8>]) -> Vec<&[u8]> {
     v.iter().map(Vec::as_slice).collect()
+}
+
+/// Rewrites the JSON answers of one path, to see the client catch it.
+pub struct Tamper {
+    pub inner: HttpTransport,
+    pub path: &'static str,
+    pub edit: fn(&mut serde_json::Value),
+}
+
+impl Transport for Tamper {
+    fn send(&mut self, request: &HttpRequest<'_>) -> Result<HttpResponse, TransportError> {
+        let mut answer = self.inner.send(request)?;
+        if request.path == self.path {
+            let mut body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+            (self.edit)(&mut body);
+            answer.body = serde_json::to_vec(&body).unwrap();
+        }
+        Ok(answer)
+    }
+}
+
+/// A client whose answers on `path` are rewritten by `edit`.
+pub fn tampered_client(
+    w: &World,
+    path: &'static str,
+    edit: fn(&mut serde_json::Value),
+) -> RemoteClient {
+    let base = w.server.base_url();
+    let transport = Tamper {
+        inner: HttpTransport::new(&base),
+        path,
+        edit,
+    };
+    RemoteClient::with_transport(&base, transport)
+}
+
+/// A My Number Card login through [`Tamper`]; the error it ends with.
+pub fn login_through(w: &World, path: &'static str, edit: fn(&mut serde_json::Value)) -> Error {
+    tampered_client(w, path, edit)
+        .login(&mut Authenticator::MyNumberCard(Box::new(my_number_card(
+            w,
+        ))))
+        .unwrap_err()
 }
