@@ -8,7 +8,7 @@ mod common;
 use std::error::Error as _;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD as B64};
-use cert_signer::DigestAlgorithm;
+use cert_signer::{CertSigner as _, DigestAlgorithm};
 use common::{hashes, login_through, my_number_card, refs, stranger_card, tampered_client, world};
 use remote_sign::{
     Authenticator, DeviceKey, Error, IdTokenError, RegisteredDevice, RemoteClient, TransportError,
@@ -186,4 +186,25 @@ fn an_id_token_is_verified_only_with_the_jwks_key_its_kid_names() {
         matches!(err, Error::IdToken(IdTokenError::Signature)),
         "{err:?}"
     );
+}
+
+#[test]
+fn the_platform_answers_in_process_through_the_same_transport() {
+    let w = world();
+    let issuer = w.platform.issuer();
+    let served = w.platform.requests_served();
+    let client = RemoteClient::with_transport(&issuer, w.platform.clone());
+    let mut signer = remote_sign::RemoteSigner::connect(
+        client,
+        Authenticator::MyNumberCard(Box::new(my_number_card(&w))),
+    )
+    .unwrap();
+    let h = hashes(3);
+    let sigs = signer
+        .sign_digests(DigestAlgorithm::Sha256, &refs(&h))
+        .unwrap();
+    assert_eq!(sigs.len(), 3);
+    // Login (4 with the JWKS), list, info, authorize, signHash: each one dispatch.
+    assert_eq!(signer.client().round_trips(), 8);
+    assert_eq!(w.platform.requests_served() - served, 8);
 }

@@ -48,6 +48,41 @@ impl Service for PlatformService {
     }
 }
 
+/// The platform as the client's transport, without HTTP: each request is
+/// [`dispatch`](Platform::dispatch)ed in process (and counted in
+/// [`requests_served`](Platform::requests_served)). The issuer is
+/// [`Platform::issuer`].
+///
+/// ```
+/// use remote_sign::RemoteClient;
+/// use sign_platform_sim::Platform;
+///
+/// let platform = Platform::open(None)?;
+/// let client = RemoteClient::with_transport(&platform.issuer(), platform.clone());
+/// assert_eq!(client.round_trips(), 0);
+/// # Ok::<(), sign_platform_sim::Error>(())
+/// ```
+impl remote_sign::Transport for Platform {
+    fn send(
+        &mut self,
+        request: &remote_sign::HttpRequest<'_>,
+    ) -> Result<remote_sign::HttpResponse, remote_sign::TransportError> {
+        self.count_request();
+        let (status, body) = self.dispatch(
+            request.method.as_str(),
+            request.path,
+            request.bearer,
+            request.body.unwrap_or_default(),
+        );
+        let body =
+            serde_json::to_vec(&body).map_err(|e| remote_sign::TransportError::Exchange {
+                url: request.path.to_owned(),
+                source: Box::new(e),
+            })?;
+        Ok(remote_sign::HttpResponse::new(status, body))
+    }
+}
+
 /// A request body as the message `T`; a missing or malformed member is
 /// `invalid_request`, naming it.
 fn decode<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {

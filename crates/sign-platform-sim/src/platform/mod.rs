@@ -175,8 +175,9 @@ impl Platform {
         *lock(&self.inner.base_url) = Some(url);
     }
 
-    /// The OIDC issuer: the URL the platform is served at.
-    pub(crate) fn issuer(&self) -> String {
+    /// The OIDC issuer: the URL the platform is served at (`urn:hpki-kagura-sim` before
+    /// it is served).
+    pub fn issuer(&self) -> String {
         lock(&self.inner.base_url)
             .clone()
             .unwrap_or_else(|| "urn:hpki-kagura-sim".to_owned())
