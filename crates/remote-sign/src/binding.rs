@@ -9,19 +9,6 @@ use crate::{
     wire::{self, Endpoint, Secret},
 };
 
-/// The person behind a session (`/platform/me`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PersonInfo {
-    /// The platform's person id (shown to the user in appendix 1 step 3).
-    pub person_id: String,
-    /// Name in kanji.
-    pub name_kanji: String,
-    /// Name in romaji.
-    pub name_romaji: String,
-    /// The hcRole text of the second certificate.
-    pub qualification: String,
-}
-
 /// A smartphone registration code: the letter's URL and password (3 months), or a QR
 /// code generated after an HPKI-card login (minutes).
 #[derive(Clone)]
@@ -116,14 +103,8 @@ impl DeviceSetup {
 
 impl RemoteClient {
     /// `/platform/me`: who the session belongs to.
-    pub fn me(&mut self, session: &Session) -> Result<PersonInfo, Error> {
-        let person: wire::Person = self.get(Endpoint::Me, Some(session))?;
-        Ok(PersonInfo {
-            person_id: person.person_id,
-            name_kanji: person.name_kanji,
-            name_romaji: person.name_romaji,
-            qualification: person.qualification,
-        })
+    pub fn me(&mut self, session: &Session) -> Result<wire::Person, Error> {
+        self.get(Endpoint::Me, Some(session))
     }
 
     /// Appendix 1: binds the My Number Card whose **user-authentication** key

@@ -13,7 +13,7 @@ mod transport;
 pub mod wire;
 
 pub use crate::{
-    binding::{DeviceSetup, PersonInfo},
+    binding::DeviceSetup,
     client::{Authorization, CredentialInfo, RemoteClient},
     device::{DeviceKey, RegisteredDevice},
     error::{Error, IdTokenError},

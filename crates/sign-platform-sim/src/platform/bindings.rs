@@ -77,16 +77,6 @@ pub(crate) fn active_card_binding(
     }
 }
 
-/// The status of card binding `id` (`active`, `replaced`, `revoked`), if it exists.
-pub(crate) fn card_binding_status(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT status FROM card_bindings WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
 impl Platform {
     /// Registers the authentication certificate (DER) of the person's HPKI card, so the
     /// card can log in (the authority that issued the card knows it).

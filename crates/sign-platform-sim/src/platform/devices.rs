@@ -82,16 +82,6 @@ pub(crate) fn verify_device_login(
     Ok(person_id)
 }
 
-/// The status of device `id` (`active`, `replaced`, `revoked`), if it exists.
-pub(crate) fn device_status(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT status FROM devices WHERE device_id = ?1",
-        [id],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
 fn setup_locked() -> ApiError {
     ApiError::new(
         403,

@@ -3,13 +3,13 @@
 
 use jiff::SignedDuration;
 use remote_sign::wire::{self, ClientId, ErrorCode};
-use rusqlite::{OptionalExtension as _, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use serde_json::Value;
 
 use super::{
     Platform,
-    bindings::{CardKind, active_card_binding, card_binding_status},
-    devices::{device_status, verify_device_login},
+    bindings::{CardKind, active_card_binding},
+    devices::verify_device_login,
     random_token,
 };
 use crate::{ApiError, store};
@@ -87,6 +87,19 @@ pub(crate) fn screen_token_request(body: &Value) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// The status (`active`, `replaced`, `revoked`) of the binding a session logged in
+/// with: `card:<card_bindings.id>` or `device:<device_id>`; `None` once it is gone.
+fn login_binding_status(conn: &Connection, binding: &str) -> rusqlite::Result<Option<String>> {
+    let (sql, id) = if let Some(id) = binding.strip_prefix("card:") {
+        ("SELECT status FROM card_bindings WHERE id = ?1", id)
+    } else if let Some(id) = binding.strip_prefix("device:") {
+        ("SELECT status FROM devices WHERE device_id = ?1", id)
+    } else {
+        return Ok(None);
+    };
+    conn.query_row(sql, [id], |r| r.get(0)).optional()
 }
 
 /// A stored authorization code.
@@ -336,13 +349,7 @@ impl Platform {
         if expires_at <= self.now() {
             return Err(invalid_token("the session expired: log in again"));
         }
-        let status = if let Some(id) = binding.strip_prefix("card:") {
-            card_binding_status(&conn, id)?
-        } else if let Some(id) = binding.strip_prefix("device:") {
-            device_status(&conn, id)?
-        } else {
-            None
-        };
+        let status = login_binding_status(&conn, &binding)?;
         let client_id = ClientId::parse(&client_id).ok_or_else(|| ApiError::internal("client"))?;
         // A renewed My Number Card ('replaced') keeps its running session: the binding
         // moved on, nothing was revoked.
