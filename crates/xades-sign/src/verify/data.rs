@@ -112,6 +112,11 @@ impl ValidationData {
             pool.entry(c.subject()).or_default().push(c);
         }
         for (what, cert) in &parsed_certs {
+            // A copy byte for byte identical to a configured anchor is intact by
+            // definition (the anchor is trusted by configuration, not by its signature).
+            if trust.anchors().any(|a| a.der() == cert.der()) {
+                continue;
+            }
             if let Err(e) = issued_by_one_of(cert.issuer(), &pool, |issuer| {
                 decoder.cache.verify_certificate_signature(cert, issuer)
             }) {
