@@ -35,7 +35,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
     platform: String,
     /// Address of the CRL endpoint serving the test PKI's CRLs (the distribution points
-    /// under http://crl.medsign.invalid/); port 0, the default, picks a free one.
+    /// under `http://crl.medsign.invalid/`); port 0, the default, picks a free one.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
     crl: String,
     /// vpcd's card side (pcscd with vsmartcard-vpcd); the Nth --card takes port + N.
