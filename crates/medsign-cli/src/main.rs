@@ -9,6 +9,7 @@
 mod cardsrc;
 mod cmd;
 mod error;
+mod files;
 mod i18n;
 mod output;
 mod pin;

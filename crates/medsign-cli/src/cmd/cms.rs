@@ -198,7 +198,7 @@ fn read_bounded(path: &Path, follow_special: bool, max: usize) -> Result<Read, C
             "{}: not a regular file ({}): not opened (--follow-special reads it)",
             "{}: 通常のファイルではありません（{}）: 開きません（--follow-special で読みます）",
             path.display(),
-            special_kind(meta.file_type())
+            crate::files::special_kind(meta.file_type())
         ))
     };
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
@@ -220,30 +220,6 @@ fn read_bounded(path: &Path, follow_special: bool, max: usize) -> Result<Read, C
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, &e))?;
     Ok(Read::Bytes(bytes))
-}
-
-/// What a file that is not a regular file is, in words.
-fn special_kind(file_type: std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if file_type.is_fifo() {
-            return t("a FIFO", "FIFO");
-        }
-        if file_type.is_char_device() {
-            return t("a character device", "キャラクタデバイス");
-        }
-        if file_type.is_block_device() {
-            return t("a block device", "ブロックデバイス");
-        }
-        if file_type.is_socket() {
-            return t("a socket", "ソケット");
-        }
-    }
-    if file_type.is_dir() {
-        return t("a folder", "フォルダ");
-    }
-    t("not a regular file", "通常のファイルではない")
 }
 
 /// At most this many entries of a list are printed, then "… N more".

@@ -273,30 +273,6 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
     Ok(entries)
 }
 
-/// What a file that is not a regular file is, in words.
-fn special_kind(file_type: std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if file_type.is_fifo() {
-            return t("a FIFO", "FIFO");
-        }
-        if file_type.is_char_device() {
-            return t("a character device", "キャラクタデバイス");
-        }
-        if file_type.is_block_device() {
-            return t("a block device", "ブロックデバイス");
-        }
-        if file_type.is_socket() {
-            return t("a socket", "ソケット");
-        }
-    }
-    if file_type.is_dir() {
-        return t("a folder", "フォルダ");
-    }
-    t("not a regular file", "通常のファイルではない")
-}
-
 /// Reads the document at `path`, checked before reading: a FIFO, device or socket is
 /// never opened unless `follow_special` (reading one may block forever or never
 /// end), a regular file larger than `max` is not read, and the read stops after
@@ -319,7 +295,7 @@ fn read_document(path: &Path, follow_special: bool, max: usize) -> Result<Vec<u8
     };
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() && !follow_special {
-        return Err(special(special_kind(meta.file_type())));
+        return Err(special(crate::files::special_kind(meta.file_type())));
     }
     let limit = u64::try_from(max).unwrap_or(u64::MAX);
     if meta.is_file() && meta.len() > limit {
@@ -329,7 +305,7 @@ fn read_document(path: &Path, follow_special: bool, max: usize) -> Result<Vec<u8
     // The file opened is checked again: the path may have changed since.
     let opened = file.metadata().map_err(cannot)?;
     if !opened.is_file() && !follow_special {
-        return Err(special(special_kind(opened.file_type())));
+        return Err(special(crate::files::special_kind(opened.file_type())));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
     file.take(limit.saturating_add(1))
