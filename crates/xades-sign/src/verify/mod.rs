@@ -16,8 +16,7 @@ use roxmltree::Node;
 
 use crate::{
     report::{
-        CheckResult, Checks, DocumentType, Role, SignatureReport, SignedContent, Signer,
-        VerificationReport,
+        CheckResult, DocumentType, Role, SignatureReport, SignedContent, Signer, VerificationReport,
     },
     xml::{self, Limits, Parsed},
 };
@@ -248,28 +247,14 @@ impl Verifier {
         at: jiff::Timestamp,
         memo: &mut crypto::DigestMemo,
     ) -> (SignatureReport, Option<SignedContent>) {
-        let mut report = SignatureReport {
-            id: sig.attribute("Id").map(str::to_owned),
+        // Every check but the structure's not run until it has run.
+        let mut report = SignatureReport::unverified(
+            sig.attribute("Id").map(str::to_owned),
             role,
-            level: crate::report::Level::Bes,
-            status: Indication::Invalid,
-            sub_indication: None,
-            signer: Signer::default(),
-            signing_time: None,
-            timestamp_time: None,
-            path_validated_at: None,
-            waivers: Vec::new(),
-            checks: Checks {
-                structure: CheckResult::valid(),
-                signing_certificate: CheckResult::skipped("structure"),
-                references: CheckResult::skipped("structure"),
-                signature_value: CheckResult::skipped("structure"),
-                signature_timestamp: CheckResult::skipped("structure"),
-                archive_timestamps: CheckResult::skipped("structure"),
-                validation_data: CheckResult::skipped("structure"),
-                certificate_path: CheckResult::skipped("structure"),
-            },
-        };
+            String::new(),
+        );
+        report.checks.structure = CheckResult::valid();
+        report.sub_indication = None;
         // 2. Structure: what cannot be read stops here; a profile rule broken is its
         // own failure, and every other check still runs.
         let parts = match parts::Parts::read(parsed, sig, role, &self.limits) {
