@@ -6,6 +6,7 @@ use cms_sign::{HttpTsa, Indication, SignOptions, SubIndication, TimeStampOptions
 
 use crate::cardsrc::{CardArgs, Key, open_signer};
 use crate::error::{CliError, CliResult, Exit, io_error};
+use crate::files::{Bounded, Unread};
 use crate::pin::PinArgs;
 use crate::{i18n::t, tf};
 
@@ -146,7 +147,7 @@ fn verify(args: VerifyArgs) -> CliResult {
     }
     let max = cms_sign::Limits::default().input_bytes;
     let report = match read_bounded(&args.file, args.follow_special, max)? {
-        Read::TooLarge(size) => options.report_if_too_large(size).ok_or_else(|| {
+        Bounded::TooLarge(size) => options.report_if_too_large(size).ok_or_else(|| {
             CliError::input(tf!(
                 "{}: {size} bytes, more than {max}",
                 "{}: {size} バイトで上限 {max} を超えています",
@@ -154,10 +155,10 @@ fn verify(args: VerifyArgs) -> CliResult {
             ))
         })?,
         // Read up to one byte past the limit: the verifier names the limit.
-        Read::Bytes(p7s) => {
+        Bounded::Bytes(p7s) => {
             let content = match &args.content {
                 Some(path) => match read_bounded(path, args.follow_special, MAX_CONTENT_BYTES)? {
-                    Read::Bytes(c) if c.len() <= MAX_CONTENT_BYTES => Some(c),
+                    Bounded::Bytes(c) if c.len() <= MAX_CONTENT_BYTES => Some(c),
                     _ => {
                         return Err(CliError::input(tf!(
                             "{}: more than {MAX_CONTENT_BYTES} bytes: not read",
@@ -179,47 +180,16 @@ fn verify(args: VerifyArgs) -> CliResult {
     })
 }
 
-/// What [`read_bounded`] found.
-enum Read {
-    /// A regular file whose size (from its metadata) is over the limit: not read.
-    TooLarge(u64),
-    /// The bytes, at most the limit plus one (a file that was larger than it said, or
-    /// a special file, stops there).
-    Bytes(Vec<u8>),
-}
-
-/// Reads `path`, checked before reading: a FIFO, device, socket or folder is refused
-/// unopened unless `follow_special`, a regular file over `max` bytes by its metadata
-/// is not read, and no read goes past `max + 1` bytes.
-fn read_bounded(path: &Path, follow_special: bool, max: usize) -> Result<Read, CliError> {
-    use std::io::Read as _;
-    let special = |meta: &std::fs::Metadata| {
-        CliError::input(tf!(
-            "{}: not a regular file ({}): not opened (--follow-special reads it)",
-            "{}: 通常のファイルではありません（{}）: 開きません（--follow-special で読みます）",
-            path.display(),
-            crate::files::special_kind(meta.file_type())
-        ))
-    };
-    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
-    if meta.is_dir() || (!meta.is_file() && !follow_special) {
-        return Err(special(&meta));
-    }
-    let limit = u64::try_from(max).unwrap_or(u64::MAX);
-    if meta.is_file() && meta.len() > limit {
-        return Ok(Read::TooLarge(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    // What was opened is checked again: the path may have changed since.
-    let opened = file.metadata().map_err(|e| io_error(path, &e))?;
-    if opened.is_dir() || (!opened.is_file() && !follow_special) {
-        return Err(special(&opened));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, &e))?;
-    Ok(Read::Bytes(bytes))
+/// [`crate::files::read_bounded`] with the refusals as this command's errors.
+fn read_bounded(path: &Path, follow_special: bool, max: usize) -> Result<Bounded, CliError> {
+    crate::files::read_bounded(path, follow_special, max).map_err(|no| match no {
+        Unread::Special(kind) => CliError::input(tf!(
+            "{}: not a regular file ({kind}): not opened (--follow-special reads it)",
+            "{}: 通常のファイルではありません（{kind}）: 開きません（--follow-special で読みます）",
+            path.display()
+        )),
+        Unread::Io(e) => io_error(path, &e),
+    })
 }
 
 /// At most this many entries of a list are printed, then "… N more".

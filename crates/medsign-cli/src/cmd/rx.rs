@@ -279,42 +279,23 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
 /// `max + 1` bytes whatever the file turns out to be. The error is the document's
 /// failure, in words.
 fn read_document(path: &Path, follow_special: bool, max: usize) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let cannot = |e: std::io::Error| tf!("cannot read: {e}", "読めません: {e}");
+    use crate::files::{Bounded, Unread};
     let too_large = |size: String| {
         tf!(
             "{size} bytes, more than the limit of {max}: not read",
             "{size} バイトで上限 {max} を超えるため読みません"
         )
     };
-    let special = |kind: &str| {
-        tf!(
+    match crate::files::read_bounded(path, follow_special, max) {
+        Ok(Bounded::Bytes(bytes)) if bytes.len() <= max => Ok(bytes),
+        Ok(Bounded::Bytes(_)) => Err(too_large(format!(">{max}"))),
+        Ok(Bounded::TooLarge(size)) => Err(too_large(size.to_string())),
+        Err(Unread::Special(kind)) => Err(tf!(
             "not a regular file ({kind}): not opened (--follow-special reads it)",
             "通常のファイルではありません（{kind}）: 開きません（--follow-special で読みます）"
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if !meta.is_file() && !follow_special {
-        return Err(special(crate::files::special_kind(meta.file_type())));
+        )),
+        Err(Unread::Io(e)) => Err(tf!("cannot read: {e}", "読めません: {e}")),
     }
-    let limit = u64::try_from(max).unwrap_or(u64::MAX);
-    if meta.is_file() && meta.len() > limit {
-        return Err(too_large(meta.len().to_string()));
-    }
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    // The file opened is checked again: the path may have changed since.
-    let opened = file.metadata().map_err(cannot)?;
-    if !opened.is_file() && !follow_special {
-        return Err(special(crate::files::special_kind(opened.file_type())));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() > max {
-        return Err(too_large(format!(">{max}")));
-    }
-    Ok(bytes)
 }
 
 fn verify(args: VerifyArgs) -> CliResult {
