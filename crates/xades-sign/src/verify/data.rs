@@ -32,24 +32,27 @@ impl Decoder<'_> {
 /// Certificates and CRLs the signature carries.
 pub(super) struct ValidationData {
     pub certs: Vec<Vec<u8>>,
-    /// Shared by every path of the signature (signer, time-stamp authorities).
-    pub crls: Vec<Vec<u8>>,
+    /// The signature's CRLs, then the caller's: one list shared by every path of the
+    /// signature (signer, time-stamp authorities), not copied per path.
+    pub crls: Arc<[Vec<u8>]>,
 }
 
 impl ValidationData {
     /// Decodes every EncapsulatedX509Certificate and EncapsulatedCRLValue of the
     /// unsigned properties. The second value names each one that does not decode or
     /// parse: the `validation_data` check fails with it (such data is never silently
-    /// dropped).
+    /// dropped). `caller_crls` follow the signature's own in [`crls`](Self::crls).
     pub fn collect(
         parts: &Parts<'_, '_>,
         decoder: &Decoder<'_>,
         trust: &hpki_cert::TrustStore,
+        caller_crls: &[Vec<u8>],
     ) -> (Self, Vec<String>) {
         let mut certs = Vec::new();
         let mut crls = Vec::new();
         let mut problems = Problems::default();
         let Some(usp) = parts.unsigned_signature_properties else {
+            let crls = caller_crls.into();
             return (Self { certs, crls }, Vec::new());
         };
         // Each value with its element and position, named only if it has a problem.
@@ -130,6 +133,8 @@ impl ValidationData {
                 problems.push(|| format!("{what} (CRL of {}): {e}", crl.issuer()));
             }
         }
+        crls.extend_from_slice(caller_crls);
+        let crls = crls.into();
         (Self { certs, crls }, problems.finish())
     }
 }

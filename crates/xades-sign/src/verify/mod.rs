@@ -301,7 +301,7 @@ impl Verifier {
 
         // The validation data and the level it claims.
         let (validation_data, problems) =
-            data::ValidationData::collect(&parts, &decoder, &self.trust);
+            data::ValidationData::collect(&parts, &decoder, &self.trust, &self.crls);
         let (level, missing) = data::level_of(&parts);
         report.level = level;
         report.checks.validation_data = data::validation_data_check(&problems, &missing);
@@ -347,13 +347,11 @@ impl Verifier {
         (report, content)
     }
 
-    /// `base` with this verifier's CRLs (the document's first, then the caller's), CRL
-    /// source and revocation policy.
+    /// `base` with the signature's CRLs (the document's first, then the caller's), this
+    /// verifier's CRL source and revocation policy.
     fn path_options(&self, base: PathOptions, data: &data::ValidationData) -> PathOptions {
-        let mut crls = data.crls.clone();
-        crls.extend(self.crls.iter().cloned());
         let mut opts = base
-            .with_crls(crls)
+            .with_crls(Arc::clone(&data.crls))
             .with_revocation_policy(self.revocation)
             .with_cache(self.cache.clone());
         if let Some(source) = &self.crl_source {
