@@ -762,7 +762,9 @@ fn revocation_check(
             Err(more) => problems.extend(more),
         }
     }
-    problems.dedup();
+    // The supplied and the fetched CRLs may fail for the same reason: say it once.
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert(p.clone()));
     let why = problems.join("; ");
     match opts.revocation {
         RevocationPolicy::Waived => (Verdict::Valid, None, format!("{WAIVED}{why}")),
