@@ -172,21 +172,6 @@ impl TrustStore {
         Ok(store)
     }
 
-    /// The certificate of `der`, parsed afresh on every call: a store remembers
-    /// nothing. A batch verifier uses
-    /// [`VerificationCache::certificate`](crate::VerificationCache::certificate)
-    /// instead.
-    pub fn certificate(&self, der: &[u8]) -> Result<std::sync::Arc<Certificate>, Error> {
-        Certificate::from_der(der).map(std::sync::Arc::new)
-    }
-
-    /// The CRL of `der`, parsed afresh on every call (see
-    /// [`certificate`](Self::certificate) and
-    /// [`VerificationCache::crl`](crate::VerificationCache::crl)).
-    pub fn crl(&self, der: &[u8]) -> Result<std::sync::Arc<crate::Crl>, Error> {
-        crate::Crl::from_der(der).map(std::sync::Arc::new)
-    }
-
     /// The anchors.
     pub fn anchors(&self) -> impl Iterator<Item = &Certificate> {
         self.anchors.iter()
